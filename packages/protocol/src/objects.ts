@@ -1,0 +1,111 @@
+import Type, { type Static } from 'typebox';
+
+/** Milliseconds since the epoch as an ISO-8601 string. */
+const Timestamp = Type.String({ format: 'date-time' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('agent')]);
+export type Role = Static<typeof Role>;
+
+export const PresenceStatus = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]);
+export type PresenceStatus = Static<typeof PresenceStatus>;
+
+export const ConversationStatus = Type.Union([
+  Type.Literal('bot'),
+  Type.Literal('queued'),
+  Type.Literal('assigned'),
+  Type.Literal('resolved'),
+]);
+export type ConversationStatus = Static<typeof ConversationStatus>;
+
+export const AuthorType = Type.Union([
+  Type.Literal('visitor'),
+  Type.Literal('agent'),
+  Type.Literal('bot'),
+  Type.Literal('system'),
+]);
+export type AuthorType = Static<typeof AuthorType>;
+
+/** Free-form visitor attributes: flat string, number or boolean values. */
+export const Attributes = Type.Record(
+  Type.String({ maxLength: 64 }),
+  Type.Union([Type.String({ maxLength: 1000 }), Type.Number(), Type.Boolean(), Type.Null()]),
+);
+export type Attributes = Static<typeof Attributes>;
+
+export const Workspace = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  widgetKey: Type.String(),
+  botEnabled: Type.Boolean(),
+  createdAt: Timestamp,
+});
+export type Workspace = Static<typeof Workspace>;
+
+export const Agent = Type.Object({
+  id: Type.String(),
+  workspaceId: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  role: Role,
+  maxConcurrent: Type.Integer(),
+  /** Live presence; `offline` when no socket is open. */
+  status: Type.Optional(PresenceStatus),
+  createdAt: Timestamp,
+});
+export type Agent = Static<typeof Agent>;
+
+export const Visitor = Type.Object({
+  id: Type.String(),
+  workspaceId: Type.String(),
+  name: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+  attributes: Attributes,
+  pageUrl: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  createdAt: Timestamp,
+  lastSeenAt: Timestamp,
+});
+export type Visitor = Static<typeof Visitor>;
+
+export const Conversation = Type.Object({
+  id: Type.String(),
+  workspaceId: Type.String(),
+  visitorId: Type.String(),
+  status: ConversationStatus,
+  assigneeId: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  /** Seq of the newest message; 0 when there is none. */
+  lastSeq: Type.Integer(),
+  /** When the conversation last entered the queue (waiting for a human). */
+  queuedAt: Nullable(Timestamp),
+  /** First message of a human agent. */
+  firstResponseAt: Nullable(Timestamp),
+  resolvedAt: Nullable(Timestamp),
+  /** Highest seq the visitor / the agents have read. */
+  visitorReadSeq: Type.Integer(),
+  agentReadSeq: Type.Integer(),
+  rating: Nullable(Type.Object({ score: Type.Integer(), comment: Nullable(Type.String()) })),
+});
+export type Conversation = Static<typeof Conversation>;
+
+export const Author = Type.Object({
+  type: AuthorType,
+  id: Nullable(Type.String()),
+  name: Nullable(Type.String()),
+});
+export type Author = Static<typeof Author>;
+
+export const Message = Type.Object({
+  id: Type.String(),
+  conversationId: Type.String(),
+  /** 1, 2, 3... per conversation, no gaps. */
+  seq: Type.Integer(),
+  author: Author,
+  text: Type.String(),
+  clientMessageId: Nullable(Type.String()),
+  createdAt: Timestamp,
+});
+export type Message = Static<typeof Message>;
