@@ -98,6 +98,8 @@ export interface ConversationFilter {
 }
 
 export interface NewMessage {
+  /** A message id chosen in advance (a bot answer announced by its deltas); generated when absent. */
+  id?: string;
   workspaceId: string;
   conversationId: string;
   author: Author;

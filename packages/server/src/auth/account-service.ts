@@ -1,0 +1,237 @@
+import type { Agent, Attributes, Role, Visitor, Workspace } from '@unique-support/protocol';
+import type { Logger } from 'pino';
+import type { Presence } from '../core/presence.ts';
+import type { Principal } from '../core/principal.ts';
+import { AppError, notFound } from '../errors.ts';
+import { randomSecret } from '../ids.ts';
+import type { AgentPatch, AgentRecord, Store } from '../store/store.ts';
+import { hashPassword, UNUSABLE_HASH, verifyPassword } from './passwords.ts';
+import type { TokenService } from './tokens.ts';
+
+export const DEFAULT_MAX_CONCURRENT = 5;
+export const MIN_PASSWORD_LENGTH = 8;
+
+export interface NewAgentInput {
+  name: string;
+  email: string;
+  password: string;
+  role?: Role;
+  maxConcurrent?: number;
+}
+
+export interface WidgetSessionInput {
+  widgetKey: string;
+  visitorToken?: string;
+  name?: string | null;
+  email?: string | null;
+  attributes?: Attributes;
+  pageUrl?: string | null;
+}
+
+/** Workspaces, agents, visitors and the tokens that identify them. */
+export class AccountService {
+  constructor(
+    private readonly store: Store,
+    private readonly tokens: TokenService,
+    private readonly presence: Presence,
+    private readonly log: Logger,
+  ) {}
+
+  /** On a database with no agent: the demo workspace and its first admin. Returns the admin's e-mail. */
+  async seed(adminEmail: string, adminPassword: string | null): Promise<void> {
+    if ((await this.store.countAgents()) > 0) return;
+    const workspace =
+      (await this.store.firstWorkspace()) ??
+      (await this.store.createWorkspace({
+        name: 'Demo',
+        widgetKey: `wk_${randomSecret(18)}`,
+        botEnabled: true,
+      }));
+    const password = adminPassword ?? randomSecret(12);
+    await this.store.createAgent({
+      workspaceId: workspace.id,
+      name: 'Admin',
+      email: adminEmail.toLowerCase(),
+      role: 'admin',
+      maxConcurrent: DEFAULT_MAX_CONCURRENT,
+      passwordHash: await hashPassword(password),
+    });
+    if (adminPassword) {
+      this.log.info({ email: adminEmail, workspace: workspace.name }, 'seeded the first admin');
+    } else {
+      // Printed once, on purpose, to the terminal and not to the JSON log.
+      process.stdout.write(
+        `\nFirst admin of workspace "${workspace.name}": ${adminEmail} / ${password}\n` +
+          `Widget key: ${workspace.widgetKey}\n\n`,
+      );
+    }
+  }
+
+  async signup(input: { workspaceName: string; name: string; email: string; password: string }) {
+    checkPassword(input.password);
+    if (await this.store.getAgentByEmail(input.email)) throw emailTaken();
+    const workspace = await this.store.createWorkspace({
+      name: input.workspaceName,
+      widgetKey: `wk_${randomSecret(18)}`,
+      botEnabled: true,
+    });
+    const agent = await this.store.createAgent({
+      workspaceId: workspace.id,
+      name: input.name,
+      email: input.email.toLowerCase(),
+      role: 'admin',
+      maxConcurrent: DEFAULT_MAX_CONCURRENT,
+      passwordHash: await hashPassword(input.password),
+    });
+    const token = await this.tokens.sign({ type: 'agent', id: agent.id, workspaceId: workspace.id });
+    return { token, agent: this.publicAgent(agent), workspace };
+  }
+
+  async login(email: string, password: string) {
+    const agent = await this.store.getAgentByEmail(email);
+    // Same work whether or not the e-mail exists, so timing tells nothing.
+    const ok = await verifyPassword(password, agent?.passwordHash ?? UNUSABLE_HASH);
+    if (!agent || !ok) throw new AppError('UNAUTHORIZED', 'wrong e-mail or password');
+    const token = await this.tokens.sign({ type: 'agent', id: agent.id, workspaceId: agent.workspaceId });
+    return { token, agent: this.publicAgent(agent) };
+  }
+
+  /** The principal of a bearer token; UNAUTHORIZED when the token or its subject is not valid. */
+  async authenticate(token: string | undefined | null): Promise<Principal> {
+    const subject = await this.tokens.verify(token);
+    if (subject.type === 'agent') {
+      const agent = await this.store.getAgent(subject.workspaceId, subject.id);
+      if (!agent) throw new AppError('UNAUTHORIZED', 'agent no longer exists');
+      return {
+        type: 'agent',
+        id: agent.id,
+        workspaceId: agent.workspaceId,
+        name: agent.name,
+        role: agent.role,
+      };
+    }
+    const visitor = await this.store.getVisitor(subject.workspaceId, subject.id);
+    if (!visitor) throw new AppError('UNAUTHORIZED', 'visitor no longer exists');
+    return { type: 'visitor', id: visitor.id, workspaceId: visitor.workspaceId, name: visitor.name };
+  }
+
+  /**
+   * A visitor session through a widget key. A valid `visitorToken` of the same workspace
+   * resumes that visitor (and updates what was sent); anything else starts a new one.
+   */
+  async widgetSession(input: WidgetSessionInput, ip: string | null) {
+    const workspace = await this.store.getWorkspaceByWidgetKey(input.widgetKey);
+    if (!workspace) throw new AppError('NOT_FOUND', 'unknown widget key');
+    const visitor =
+      (await this.resumeVisitor(workspace, input, ip)) ?? (await this.newVisitor(workspace, input, ip));
+    const visitorToken = await this.tokens.sign({
+      type: 'visitor',
+      id: visitor.id,
+      workspaceId: workspace.id,
+    });
+    return {
+      visitorId: visitor.id,
+      visitorToken,
+      visitor,
+      workspace: { id: workspace.id, name: workspace.name },
+    };
+  }
+
+  async me(principal: Principal) {
+    if (principal.type !== 'agent') throw new AppError('FORBIDDEN', 'agents only');
+    const [agent, workspace] = await Promise.all([
+      this.store.getAgent(principal.workspaceId, principal.id),
+      this.store.getWorkspace(principal.workspaceId),
+    ]);
+    if (!agent || !workspace) throw new AppError('UNAUTHORIZED', 'agent no longer exists');
+    return { agent: this.publicAgent(agent), workspace };
+  }
+
+  async listAgents(principal: Principal): Promise<Agent[]> {
+    if (principal.type !== 'agent') throw new AppError('FORBIDDEN', 'agents only');
+    return (await this.store.listAgents(principal.workspaceId)).map((agent) => this.publicAgent(agent));
+  }
+
+  async createAgent(admin: Principal, input: NewAgentInput): Promise<Agent> {
+    requireAdmin(admin);
+    checkPassword(input.password);
+    if (await this.store.getAgentByEmail(input.email)) throw emailTaken();
+    const agent = await this.store.createAgent({
+      workspaceId: admin.workspaceId,
+      name: input.name,
+      email: input.email.toLowerCase(),
+      role: input.role ?? 'agent',
+      maxConcurrent: input.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
+      passwordHash: await hashPassword(input.password),
+    });
+    return this.publicAgent(agent);
+  }
+
+  async updateAgent(
+    admin: Principal,
+    agentId: string,
+    input: { name?: string; role?: Role; maxConcurrent?: number; password?: string },
+  ): Promise<Agent> {
+    requireAdmin(admin);
+    const patch: AgentPatch = {
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.role !== undefined && { role: input.role }),
+      ...(input.maxConcurrent !== undefined && { maxConcurrent: input.maxConcurrent }),
+    };
+    if (input.password !== undefined) {
+      checkPassword(input.password);
+      patch.passwordHash = await hashPassword(input.password);
+    }
+    if (input.role === 'agent' && agentId === admin.id) {
+      throw new AppError('BAD_REQUEST', 'an admin cannot remove their own admin role');
+    }
+    const agent = await this.store.updateAgent(admin.workspaceId, agentId, patch);
+    if (!agent) throw notFound('agent');
+    return this.publicAgent(agent);
+  }
+
+  publicAgent(agent: AgentRecord): Agent {
+    const { passwordHash: _, ...rest } = agent;
+    return { ...rest, status: this.presence.status(agent.id) };
+  }
+
+  private async resumeVisitor(workspace: Workspace, input: WidgetSessionInput, ip: string | null) {
+    if (!input.visitorToken) return null;
+    const subject = await this.tokens.verify(input.visitorToken).catch(() => null);
+    if (subject?.type !== 'visitor' || subject.workspaceId !== workspace.id) return null;
+    const visitor = await this.store.getVisitor(workspace.id, subject.id);
+    if (!visitor) return null;
+    return this.store.updateVisitor(workspace.id, visitor.id, {
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.email !== undefined && { email: input.email }),
+      ...(input.attributes !== undefined && { attributes: { ...visitor.attributes, ...input.attributes } }),
+      ...(input.pageUrl !== undefined && { pageUrl: input.pageUrl }),
+      ip,
+      lastSeenAt: new Date().toISOString(),
+    });
+  }
+
+  private newVisitor(workspace: Workspace, input: WidgetSessionInput, ip: string | null): Promise<Visitor> {
+    return this.store.createVisitor({
+      workspaceId: workspace.id,
+      name: input.name ?? null,
+      email: input.email ?? null,
+      attributes: input.attributes ?? {},
+      pageUrl: input.pageUrl ?? null,
+      ip,
+    });
+  }
+}
+
+function requireAdmin(principal: Principal): void {
+  if (principal.type !== 'agent' || principal.role !== 'admin')
+    throw new AppError('FORBIDDEN', 'admins only');
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new AppError('BAD_REQUEST', `password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+}
+
+const emailTaken = () => new AppError('CONFLICT', 'an agent with this e-mail already exists');

@@ -1,0 +1,80 @@
+import { resolve } from 'node:path';
+
+/** Everything the server reads from its environment, parsed once at start. */
+export interface Config {
+  /** @default 8080 */
+  port: number;
+  /** @default '0.0.0.0' */
+  host: string;
+  /** `postgres://...` selects PostgreSQL; `sqlite:PATH` or unset selects SQLite. */
+  database:
+    | { kind: 'sqlite'; path: string; synchronous: 'NORMAL' | 'FULL' }
+    | { kind: 'postgres'; url: string };
+  /** `true` lets anyone create a workspace through `POST /api/v1/signup`. @default true */
+  signupEnabled: boolean;
+  adminEmail: string;
+  /** null: a random password is generated and printed once. */
+  adminPassword: string | null;
+  /** null: a signing key is generated once and kept in the database. */
+  jwtSecret: string | null;
+  /** Longest message text in characters. @default 4000 */
+  maxTextLength: number;
+  /** Server-side WebSocket ping interval; a socket silent for two intervals is dropped. @default 30000 */
+  heartbeatMs: number;
+  /** Bytes a socket may have waiting to be sent before it is closed with 1013. @default 1 MiB */
+  maxBufferedBytes: number;
+  /** Login attempts per IP per minute. @default 10 */
+  loginRateLimit: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    database: parseDatabase(env),
+    signupEnabled: bool(env, 'SIGNUP_ENABLED', true),
+    adminEmail: env.ADMIN_EMAIL || 'admin@example.com',
+    adminPassword: env.ADMIN_PASSWORD || null,
+    jwtSecret: env.JWT_SECRET || null,
+    maxTextLength: int(env, 'MAX_TEXT_LENGTH', 4000, 1, 1_000_000),
+    heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 30_000, 100, 3_600_000),
+    maxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}
+
+function parseDatabase(env: NodeJS.ProcessEnv): Config['database'] {
+  const url = env.DATABASE_URL || 'sqlite:./data/unique-support.db';
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url };
+  if (!url.startsWith('sqlite:'))
+    throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://`);
+  const path = url.slice('sqlite:'.length);
+  if (!path) throw new ConfigError('DATABASE_URL sqlite: needs a path');
+  const synchronous = (env.SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+    throw new ConfigError('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
+  }
+  return { kind: 'sqlite', path: path === ':memory:' ? path : resolve(path), synchronous };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}

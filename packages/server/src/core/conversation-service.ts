@@ -1,0 +1,332 @@
+import type { Conversation, ConversationStatus, Message, ServerFrame } from '@unique-support/protocol';
+import type { Logger } from 'pino';
+import { type Bus, topics } from '../bus/bus.ts';
+import { AppError, notFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { AppendResult, Store } from '../store/store.ts';
+import type { MessageWriter } from './message-writer.ts';
+import { authorOf, type Principal } from './principal.ts';
+import type { Router } from './router.ts';
+
+/** What a bot may do in a conversation: the "direct connection" of server-side participants. */
+export interface BotActions {
+  /** Streams `text` as deltas, stores it whole, then publishes `message.completed`. */
+  reply(conversation: Conversation, chunks: AsyncIterable<string> | Iterable<string>): Promise<Message>;
+  handoffConversation(conversation: Conversation): Promise<Conversation>;
+}
+
+export interface Bot {
+  /** Called after a visitor message is stored in a conversation whose status is `bot`. */
+  onVisitorMessage(conversation: Conversation, message: Message, actions: BotActions): Promise<void>;
+}
+
+export interface ConversationServiceOptions {
+  store: Store;
+  bus: Bus;
+  writer: MessageWriter;
+  log: Logger;
+  /** Longest message text in characters. */
+  maxTextLength: number;
+}
+
+/**
+ * The conversation lifecycle (`bot` → `queued` → `assigned` → `resolved`, reopened by a
+ * visitor message) and message posting. Knows nothing about sockets or HTTP: both
+ * call it with a Principal, and it publishes what changed on the Bus.
+ */
+export class ConversationService implements BotActions {
+  private readonly store: Store;
+  private readonly bus: Bus;
+  private readonly writer: MessageWriter;
+  private readonly log: Logger;
+  private readonly maxTextLength: number;
+  private router: Router | null = null;
+  private bot: Bot | null = null;
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(options: ConversationServiceOptions) {
+    this.store = options.store;
+    this.bus = options.bus;
+    this.writer = options.writer;
+    this.log = options.log;
+    this.maxTextLength = options.maxTextLength;
+  }
+
+  attach(router: Router, bot: Bot): void {
+    this.router = router;
+    this.bot = bot;
+  }
+
+  async create(visitor: Principal): Promise<Conversation> {
+    if (visitor.type !== 'visitor') throw new AppError('FORBIDDEN', 'only a visitor starts a conversation');
+    const workspace = await this.store.getWorkspace(visitor.workspaceId);
+    if (!workspace) throw notFound('workspace');
+    const status: ConversationStatus = workspace.botEnabled ? 'bot' : 'queued';
+    const conversation = await this.store.createConversation({
+      workspaceId: visitor.workspaceId,
+      visitorId: visitor.id,
+      status,
+      queuedAt: status === 'queued' ? new Date().toISOString() : null,
+    });
+    this.changed(conversation);
+    return conversation;
+  }
+
+  /** The conversation if the principal may see it; NOT_FOUND otherwise (also for other workspaces). */
+  async get(principal: Principal, conversationId: string): Promise<Conversation> {
+    const conversation = await this.store.getConversation(principal.workspaceId, conversationId);
+    if (!conversation || (principal.type === 'visitor' && conversation.visitorId !== principal.id)) {
+      throw notFound('conversation');
+    }
+    return conversation;
+  }
+
+  list(agent: Principal, filter: { status?: ConversationStatus; assignee?: string; limit?: number }) {
+    requireAgent(agent);
+    const assigneeId = filter.assignee === 'me' ? agent.id : filter.assignee;
+    return this.store.listConversations({
+      workspaceId: agent.workspaceId,
+      ...(filter.status && { status: filter.status }),
+      ...(assigneeId && { assigneeId }),
+      ...(filter.limit && { limit: filter.limit }),
+    });
+  }
+
+  async messages(principal: Principal, conversationId: string, afterSeq: number, limit?: number) {
+    await this.get(principal, conversationId);
+    return this.store.listMessages({
+      workspaceId: principal.workspaceId,
+      conversationId,
+      afterSeq,
+      ...(limit && { limit }),
+    });
+  }
+
+  /**
+   * Stores a message of the principal in a conversation it may access (check with `get`
+   * first) and resolves once it is durable. A repeated `clientMessageId` resolves to the
+   * stored message with `created: false`.
+   */
+  async send(
+    principal: Principal,
+    conversation: Conversation,
+    text: string,
+    clientMessageId: string | null,
+  ): Promise<AppendResult> {
+    this.checkText(text);
+    const result = await this.writer.append({
+      workspaceId: conversation.workspaceId,
+      conversationId: conversation.id,
+      author: authorOf(principal),
+      text,
+      clientMessageId,
+    });
+    if (result.created) {
+      this.bus.publish(topics.conversation(conversation.id), {
+        type: 'message.created',
+        message: result.message,
+      });
+      this.track(this.afterMessage(principal, conversation.id, result.message));
+    }
+    return result;
+  }
+
+  async handoff(principal: Principal, conversationId: string): Promise<Conversation> {
+    return this.queue(await this.get(principal, conversationId));
+  }
+
+  async handoffConversation(conversation: Conversation): Promise<Conversation> {
+    return this.queue(conversation);
+  }
+
+  async assign(agent: Principal, conversationId: string, agentId: string): Promise<Conversation> {
+    requireAgent(agent);
+    const conversation = await this.get(agent, conversationId);
+    const assignee = await this.store.getAgent(agent.workspaceId, agentId);
+    if (!assignee) throw notFound('agent');
+    const updated = await this.store.updateConversation(agent.workspaceId, conversation.id, {
+      status: 'assigned',
+      assigneeId: assignee.id,
+      resolvedAt: null,
+    });
+    if (!updated) throw notFound('conversation');
+    this.changed(updated);
+    // A transfer frees capacity of the previous assignee.
+    if (conversation.assigneeId && conversation.assigneeId !== assignee.id) this.route(agent.workspaceId);
+    return updated;
+  }
+
+  async resolve(agent: Principal, conversationId: string): Promise<Conversation> {
+    requireAgent(agent);
+    const conversation = await this.get(agent, conversationId);
+    if (conversation.status === 'resolved') return conversation;
+    const updated = await this.store.updateConversation(agent.workspaceId, conversation.id, {
+      status: 'resolved',
+      resolvedAt: new Date().toISOString(),
+    });
+    if (!updated) throw notFound('conversation');
+    this.changed(updated);
+    this.route(agent.workspaceId);
+    return updated;
+  }
+
+  async rate(visitor: Principal, conversationId: string, score: number, comment: string | null) {
+    if (visitor.type !== 'visitor') throw new AppError('FORBIDDEN', 'only the visitor rates a conversation');
+    if (!Number.isInteger(score) || score < 1 || score > 5) {
+      throw new AppError('BAD_REQUEST', 'score must be an integer from 1 to 5');
+    }
+    const conversation = await this.get(visitor, conversationId);
+    const updated = await this.store.updateConversation(visitor.workspaceId, conversation.id, {
+      rating: { score, comment },
+    });
+    if (!updated) throw notFound('conversation');
+    this.changed(updated);
+    return updated;
+  }
+
+  /** Records a read receipt (seq never moves backwards) and relays it. */
+  async markRead(principal: Principal, conversationId: string, seq: number): Promise<void> {
+    const conversation = await this.get(principal, conversationId);
+    const upTo = Math.min(seq, conversation.lastSeq);
+    const field = principal.type === 'visitor' ? 'visitorReadSeq' : 'agentReadSeq';
+    if (upTo > conversation[field]) {
+      await this.store.updateConversation(principal.workspaceId, conversation.id, { [field]: upTo });
+    }
+    this.publish(conversation.id, { type: 'read', conversationId, author: authorOf(principal), seq: upTo });
+  }
+
+  typing(principal: Principal, conversationId: string, isTyping: boolean): void {
+    this.publish(conversationId, { type: 'typing', conversationId, author: authorOf(principal), isTyping });
+  }
+
+  /** BotActions.reply: deltas go out as they come; the whole answer is stored once. */
+  async reply(
+    conversation: Conversation,
+    chunks: AsyncIterable<string> | Iterable<string>,
+  ): Promise<Message> {
+    const messageId = newId('msg');
+    let text = '';
+    for await (const delta of chunks) {
+      if (!delta) continue;
+      text += delta;
+      this.publish(conversation.id, {
+        type: 'message.delta',
+        conversationId: conversation.id,
+        messageId,
+        delta,
+      });
+    }
+    const { message } = await this.writer.append({
+      id: messageId,
+      workspaceId: conversation.workspaceId,
+      conversationId: conversation.id,
+      author: { type: 'bot', id: null, name: 'Assistant' },
+      text: text.slice(0, this.maxTextLength),
+      clientMessageId: messageId,
+    });
+    this.publish(conversation.id, { type: 'message.completed', message });
+    return message;
+  }
+
+  /** Resolves when background work started so far (bot turns, routing) is over. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    await this.router?.idle();
+  }
+
+  private checkText(text: string): void {
+    if (text.trim().length === 0) throw new AppError('BAD_REQUEST', 'text must not be empty');
+    if (text.length > this.maxTextLength) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `text is longer than ${this.maxTextLength} characters`);
+    }
+  }
+
+  /** Status effects of a new message: reopen, first response, claim, bot turn. */
+  private async afterMessage(principal: Principal, conversationId: string, message: Message): Promise<void> {
+    const conversation = await this.store.getConversation(principal.workspaceId, conversationId);
+    if (!conversation) return;
+    if (principal.type === 'visitor') {
+      if (conversation.status === 'resolved') {
+        await this.reopen(conversation, message);
+      } else if (conversation.status === 'bot' && this.bot) {
+        await this.bot.onVisitorMessage(conversation, message, this);
+      }
+      return;
+    }
+    const claim = conversation.status === 'bot' || conversation.status === 'queued';
+    if (!claim && conversation.firstResponseAt) return;
+    const updated = await this.store.updateConversation(
+      conversation.workspaceId,
+      conversation.id,
+      {
+        ...(claim && { status: 'assigned' as const, assigneeId: principal.id }),
+        ...(!conversation.firstResponseAt && { firstResponseAt: message.createdAt }),
+      },
+      { status: [conversation.status] },
+    );
+    if (updated) this.changed(updated);
+  }
+
+  /** A visitor wrote into a resolved conversation: back to a human if one had it, else to the bot. */
+  private async reopen(conversation: Conversation, message: Message): Promise<void> {
+    const workspace = await this.store.getWorkspace(conversation.workspaceId);
+    const toBot = !conversation.assigneeId && !conversation.firstResponseAt && workspace?.botEnabled;
+    const updated = await this.store.updateConversation(
+      conversation.workspaceId,
+      conversation.id,
+      toBot
+        ? { status: 'bot', resolvedAt: null }
+        : { status: 'queued', assigneeId: null, resolvedAt: null, queuedAt: new Date().toISOString() },
+      { status: ['resolved'] },
+    );
+    if (!updated) return;
+    this.changed(updated);
+    if (updated.status === 'queued') this.route(updated.workspaceId);
+    else if (this.bot) await this.bot.onVisitorMessage(updated, message, this);
+  }
+
+  private async queue(conversation: Conversation): Promise<Conversation> {
+    if (conversation.status === 'queued' || conversation.status === 'assigned') return conversation;
+    const updated = await this.store.updateConversation(
+      conversation.workspaceId,
+      conversation.id,
+      { status: 'queued', assigneeId: null, resolvedAt: null, queuedAt: new Date().toISOString() },
+      { status: [conversation.status] },
+    );
+    if (!updated) {
+      // Changed meanwhile (e.g. an agent took it): report the current state.
+      const current = await this.store.getConversation(conversation.workspaceId, conversation.id);
+      if (!current) throw notFound('conversation');
+      return current;
+    }
+    this.changed(updated);
+    await this.route(updated.workspaceId);
+    return (await this.store.getConversation(updated.workspaceId, updated.id)) ?? updated;
+  }
+
+  /** Router callback and every status change: tell the conversation and the workspace's agents. */
+  changed(conversation: Conversation): void {
+    const frame: ServerFrame = { type: 'conversation.updated', conversation };
+    this.bus.publish(topics.workspaceAgents(conversation.workspaceId), frame);
+    this.bus.publish(topics.conversation(conversation.id), frame);
+  }
+
+  private route(workspaceId: string): Promise<void> {
+    return this.router ? this.router.route(workspaceId) : Promise.resolve();
+  }
+
+  private publish(conversationId: string, frame: ServerFrame): void {
+    this.bus.publish(topics.conversation(conversationId), frame);
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked = work
+      .catch((err) => this.log.error({ err }, 'after-message work failed'))
+      .finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
+}
+
+function requireAgent(principal: Principal): asserts principal is Extract<Principal, { type: 'agent' }> {
+  if (principal.type !== 'agent') throw new AppError('FORBIDDEN', 'agents only');
+}

@@ -1,0 +1,82 @@
+import type { PresenceStatus } from '@unique-support/protocol';
+
+export interface PresenceChange {
+  workspaceId: string;
+  agentId: string;
+  status: PresenceStatus;
+}
+
+/**
+ * Agent presence: `online` while at least one socket is open (unless the agent
+ * chose `away`), `offline` when none is. This process's view; the Redis version
+ * shares it across nodes behind the same interface.
+ */
+export interface Presence {
+  connect(workspaceId: string, agentId: string): void;
+  disconnect(workspaceId: string, agentId: string): void;
+  /** The agent's own choice; ignored while it has no socket. */
+  setStatus(workspaceId: string, agentId: string, status: 'online' | 'away'): void;
+  status(agentId: string): PresenceStatus;
+  /** Agents of the workspace that are `online` (may take new conversations). */
+  online(workspaceId: string): Set<string>;
+  onChange(listener: (change: PresenceChange) => void): void;
+}
+
+interface AgentPresence {
+  workspaceId: string;
+  sockets: number;
+  away: boolean;
+}
+
+export class LocalPresence implements Presence {
+  private readonly agents = new Map<string, AgentPresence>();
+  private readonly listeners: ((change: PresenceChange) => void)[] = [];
+
+  connect(workspaceId: string, agentId: string): void {
+    const entry = this.agents.get(agentId);
+    if (entry) {
+      entry.sockets += 1;
+      return;
+    }
+    this.agents.set(agentId, { workspaceId, sockets: 1, away: false });
+    this.emit({ workspaceId, agentId, status: 'online' });
+  }
+
+  disconnect(workspaceId: string, agentId: string): void {
+    const entry = this.agents.get(agentId);
+    if (!entry) return;
+    entry.sockets -= 1;
+    if (entry.sockets > 0) return;
+    this.agents.delete(agentId);
+    this.emit({ workspaceId, agentId, status: 'offline' });
+  }
+
+  setStatus(workspaceId: string, agentId: string, status: 'online' | 'away'): void {
+    const entry = this.agents.get(agentId);
+    if (!entry || entry.away === (status === 'away')) return;
+    entry.away = status === 'away';
+    this.emit({ workspaceId, agentId, status });
+  }
+
+  status(agentId: string): PresenceStatus {
+    const entry = this.agents.get(agentId);
+    if (!entry) return 'offline';
+    return entry.away ? 'away' : 'online';
+  }
+
+  online(workspaceId: string): Set<string> {
+    const ids = new Set<string>();
+    for (const [id, entry] of this.agents) {
+      if (entry.workspaceId === workspaceId && !entry.away) ids.add(id);
+    }
+    return ids;
+  }
+
+  onChange(listener: (change: PresenceChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(change: PresenceChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}

@@ -1,0 +1,271 @@
+import {
+  CLIENT_FRAME_SCHEMAS,
+  type ClientFrame,
+  type ClientFrameType,
+  type Conversation,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+} from '@unique-support/protocol';
+import { Compile } from 'typebox/compile';
+import { type Bus, type BusEvent, topics } from '../bus/bus.ts';
+import { AppError, toAppError } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { ConversationService } from './conversation-service.ts';
+import type { Presence } from './presence.ts';
+import type { Principal } from './principal.ts';
+
+/** The socket-shaped thing a Session writes to. The ws binding adds backpressure and heartbeats. */
+export interface Connection {
+  send(data: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SessionDeps {
+  store: Store;
+  bus: Bus;
+  conversations: ConversationService;
+  presence: Presence;
+  heartbeatMs: number;
+  onError?: (err: unknown) => void;
+}
+
+/** Most conversations one connection may follow at once. */
+export const MAX_SUBSCRIPTIONS = 1000;
+const REPLAY_PAGE = 500;
+
+const validators = Object.fromEntries(
+  Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [type, Compile(schema)]),
+) as Record<ClientFrameType, ReturnType<typeof Compile>>;
+
+/** Frames on the bus reach many sockets: serialise each once. */
+const serialised = new WeakMap<object, string>();
+export function serialise(frame: ServerFrame): string {
+  let text = serialised.get(frame);
+  if (text === undefined) {
+    text = JSON.stringify(frame);
+    serialised.set(frame, text);
+  }
+  return text;
+}
+
+interface Subscription {
+  unsubscribe: () => void;
+  /** Highest seq sent to this client; stored messages at or below it are never sent again. */
+  delivered: number;
+  /** Live events held while the client catches up from the store; null when live. */
+  held: BusEvent[] | null;
+}
+
+/**
+ * One client connection, socket-free: frames in (`receive`), frames out (`connection.send`).
+ * Delivery per conversation is gap-free and duplicate-free by `seq`: live events are held
+ * while stored messages replay, and a gap in the live stream is filled from the store.
+ */
+export class Session {
+  private readonly subscriptions = new Map<string, Subscription>();
+  /** Conversations this principal may access; ownership never changes, so one check each. */
+  private readonly access = new Map<string, Promise<Conversation>>();
+  private readonly cleanups: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    readonly principal: Principal,
+    private readonly connection: Connection,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  start(): void {
+    const { principal, deps } = this;
+    this.send({
+      type: 'hello',
+      protocolVersion: PROTOCOL_VERSION,
+      principal: { type: principal.type, id: principal.id },
+      heartbeatMs: deps.heartbeatMs,
+    });
+    if (principal.type === 'agent') {
+      this.cleanups.push(
+        deps.bus.subscribe(topics.workspaceAgents(principal.workspaceId), (event) => this.send(event)),
+      );
+      deps.presence.connect(principal.workspaceId, principal.id);
+      this.cleanups.push(() => deps.presence.disconnect(principal.workspaceId, principal.id));
+    }
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const subscription of this.subscriptions.values()) subscription.unsubscribe();
+    this.subscriptions.clear();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  /** Handles one text frame. Never throws: a bad frame gets an `error` frame. */
+  receive(data: string): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      this.sendError(new AppError('BAD_REQUEST', 'frame is not valid JSON'), null);
+      return;
+    }
+    const ref = refOf(frame);
+    const type = (frame as { type?: unknown } | null)?.type;
+    if (typeof type !== 'string' || !Object.hasOwn(validators, type)) {
+      const what =
+        typeof type === 'string' ? `unknown frame type "${type.slice(0, 50)}"` : 'frame needs a "type"';
+      this.sendError(new AppError('BAD_REQUEST', what), ref);
+      return;
+    }
+    const validator = validators[type as ClientFrameType];
+    if (!validator.Check(frame)) {
+      const [first] = validator.Errors(frame);
+      const where = first?.instancePath ? `${first.instancePath.slice(1)} ` : '';
+      this.sendError(
+        new AppError('BAD_REQUEST', `invalid ${type} frame: ${where}${first?.message ?? ''}`),
+        ref,
+      );
+      return;
+    }
+    this.dispatch(frame as ClientFrame).catch((err) => {
+      const appError = toAppError(err);
+      if (appError.code === 'INTERNAL') this.deps.onError?.(err);
+      this.sendError(appError, ref);
+    });
+  }
+
+  private async dispatch(frame: ClientFrame): Promise<void> {
+    const { conversations } = this.deps;
+    switch (frame.type) {
+      case 'ping':
+        this.send({ type: 'pong' });
+        return;
+      case 'subscribe':
+        return this.subscribe(frame.conversationId, frame.lastSeq ?? 0);
+      case 'unsubscribe':
+        this.subscriptions.get(frame.conversationId)?.unsubscribe();
+        this.subscriptions.delete(frame.conversationId);
+        return;
+      case 'message.send': {
+        const conversation = await this.conversation(frame.conversationId);
+        const { message } = await conversations.send(
+          this.principal,
+          conversation,
+          frame.text,
+          frame.clientMessageId,
+        );
+        this.send({ type: 'message.ack', clientMessageId: frame.clientMessageId, message });
+        return;
+      }
+      case 'typing':
+        await this.conversation(frame.conversationId);
+        conversations.typing(this.principal, frame.conversationId, frame.isTyping);
+        return;
+      case 'read':
+        await this.conversation(frame.conversationId);
+        return conversations.markRead(this.principal, frame.conversationId, frame.seq);
+      case 'presence':
+        if (this.principal.type !== 'agent') throw new AppError('FORBIDDEN', 'only agents have a presence');
+        this.deps.presence.setStatus(this.principal.workspaceId, this.principal.id, frame.status);
+        return;
+    }
+  }
+
+  private conversation(conversationId: string): Promise<Conversation> {
+    let check = this.access.get(conversationId);
+    if (!check) {
+      check = this.deps.conversations.get(this.principal, conversationId);
+      this.access.set(conversationId, check);
+      check.catch(() => this.access.delete(conversationId));
+    }
+    return check;
+  }
+
+  private async subscribe(conversationId: string, lastSeq: number): Promise<void> {
+    await this.conversation(conversationId);
+    if (this.closed) return;
+    this.subscriptions.get(conversationId)?.unsubscribe();
+    this.subscriptions.delete(conversationId);
+    if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      throw new AppError('BAD_REQUEST', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
+    }
+    const subscription: Subscription = { unsubscribe: () => {}, delivered: lastSeq, held: [] };
+    // Listen before reading the store, so nothing stored meanwhile is missed.
+    subscription.unsubscribe = this.deps.bus.subscribe(topics.conversation(conversationId), (event) =>
+      this.deliver(conversationId, subscription, event),
+    );
+    this.subscriptions.set(conversationId, subscription);
+    await this.catchUp(conversationId, subscription);
+    this.send({ type: 'subscribed', conversationId, lastSeq: subscription.delivered });
+  }
+
+  private deliver(conversationId: string, subscription: Subscription, event: BusEvent): void {
+    if (subscription.held) {
+      subscription.held.push(event);
+      return;
+    }
+    if (event.type === 'message.created' || event.type === 'message.completed') {
+      const { seq } = event.message;
+      if (seq <= subscription.delivered) return;
+      if (seq > subscription.delivered + 1) {
+        subscription.held = [event];
+        this.catchUp(conversationId, subscription).catch((err) => this.deps.onError?.(err));
+        return;
+      }
+      subscription.delivered = seq;
+    } else if (!this.wants(event)) {
+      return;
+    }
+    this.send(event);
+  }
+
+  /** Sends stored messages after `delivered`, then the events held meanwhile. */
+  private async catchUp(conversationId: string, subscription: Subscription): Promise<void> {
+    subscription.held ??= [];
+    for (;;) {
+      const page = await this.deps.store.listMessages({
+        workspaceId: this.principal.workspaceId,
+        conversationId,
+        afterSeq: subscription.delivered,
+        limit: REPLAY_PAGE,
+      });
+      if (this.closed || this.subscriptions.get(conversationId) !== subscription) return;
+      for (const message of page) {
+        if (message.seq !== subscription.delivered + 1) break;
+        this.send({ type: 'message.created', message });
+        subscription.delivered = message.seq;
+      }
+      if (page.length < REPLAY_PAGE) break;
+    }
+    const held = subscription.held;
+    subscription.held = null;
+    for (const event of held) this.deliver(conversationId, subscription, event);
+  }
+
+  /** Relayed events a client gets from a conversation topic. */
+  private wants(event: BusEvent): boolean {
+    const { principal } = this;
+    // Agents get conversation.updated for the whole workspace already.
+    if (event.type === 'conversation.updated') return principal.type === 'visitor';
+    if (event.type === 'typing' || event.type === 'read') {
+      return !(event.author.type === principal.type && event.author.id === principal.id);
+    }
+    return true;
+  }
+
+  private send(frame: ServerFrame): void {
+    if (!this.closed) this.connection.send(serialise(frame));
+  }
+
+  private sendError(error: AppError, ref: string | null): void {
+    this.send({ type: 'error', code: error.code, message: error.message, ref });
+  }
+}
+
+/** The `clientMessageId` of the frame, else its `type`, so the client can tell which frame failed. */
+function refOf(frame: unknown): string | null {
+  if (typeof frame !== 'object' || frame === null) return null;
+  const { clientMessageId, type } = frame as { clientMessageId?: unknown; type?: unknown };
+  if (typeof clientMessageId === 'string') return clientMessageId.slice(0, 100);
+  if (typeof type === 'string') return type.slice(0, 50);
+  return null;
+}

@@ -1,0 +1,136 @@
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@unique-support/protocol';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { AccountService } from '../auth/account-service.ts';
+import type { Config } from '../config/config.ts';
+import type { ConversationService } from '../core/conversation-service.ts';
+import type { Principal } from '../core/principal.ts';
+import { AppError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { conversationRoutes } from './routes/conversations.ts';
+
+export interface HttpDeps {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  accounts: AccountService;
+  conversations: ConversationService;
+  /** Names of what is down (empty when ready). */
+  readiness: () => Promise<string[]>;
+}
+
+/** The principal of the request's `Authorization: Bearer` token, or UNAUTHORIZED. */
+export const bearer = (accounts: AccountService) => (request: FastifyRequest) => {
+  const header = request.headers.authorization;
+  const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+  return accounts.authenticate(token) as Promise<Principal>;
+};
+
+/** Two validators: query strings and params are coerced from text; JSON bodies keep their types strictly. */
+function validatorCompiler() {
+  const strict = addFormats.default(new Ajv.default({ coerceTypes: false, allErrors: false, strict: false }));
+  const coercing = addFormats.default(
+    new Ajv.default({ coerceTypes: true, allErrors: false, strict: false }),
+  );
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema);
+}
+
+export async function buildHttpServer(deps: HttpDeps) {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : newId('req');
+    },
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler());
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.httpRequests
+      .labels(request.method, request.routeOptions.url ?? 'unknown', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const appError = toHttpError(error);
+    if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+    const body: ErrorBody = {
+      error: { code: appError.code, message: appError.message, requestId: request.id },
+    };
+    reply.code(appError.status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = {
+      error: {
+        code: 'NOT_FOUND',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        requestId: request.id,
+      },
+    };
+    reply.code(404).send(body);
+  });
+
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'unique-support', version: '1.0.0', description: 'REST API of unique-support.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const down = await deps.readiness();
+    if (down.length > 0) reply.code(503);
+    return { status: down.length > 0 ? 'unavailable' : 'ready', down };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(accountRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(conversationRoutes, { prefix: '/api/v1', ...deps });
+  return app;
+}
+
+const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: ['BAD_REQUEST', 'body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [
+    'BAD_REQUEST',
+    'body must not be empty when Content-Type is application/json',
+  ],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['BAD_REQUEST', 'Content-Type must be application/json'],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'body is larger than 1 MiB'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['BAD_REQUEST', 'Content-Length does not match the body'],
+};
+
+/** Maps anything thrown in a request to the closed vocabulary; a client's mistake is never INTERNAL. */
+function toHttpError(error: FastifyError | AppError): AppError {
+  if (error instanceof AppError) return error;
+  if (error.validation) return new AppError('BAD_REQUEST', error.message);
+  const known = FASTIFY_CODES[error.code];
+  if (known) return new AppError(known[0], known[1]);
+  if (error instanceof SyntaxError) return new AppError('BAD_REQUEST', 'body is not valid JSON');
+  const status = error.statusCode ?? 500;
+  if (status === 429) return new AppError('RATE_LIMITED', 'too many requests, try again later');
+  if (status >= 400 && status < 500) {
+    const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => ERROR_CODES[c].status === status);
+    return new AppError(code ?? 'BAD_REQUEST', error.message);
+  }
+  return new AppError('INTERNAL', 'internal error');
+}

@@ -1,0 +1,134 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { bearer, type HttpDeps } from '../http-server.ts';
+import {
+  AssignBody,
+  ConversationQuery,
+  ConversationResponse,
+  ConversationsResponse,
+  IdParams,
+  MessageBody,
+  MessageQuery,
+  MessageResponse,
+  MessagesResponse,
+  RatingBody,
+} from '../schemas.ts';
+
+export const conversationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
+  app,
+  { accounts, conversations },
+) => {
+  const auth = bearer(accounts);
+  const tags = ['conversations'];
+  const security = [{ bearer: [] }];
+
+  app.post(
+    '/conversations',
+    { schema: { tags, security, response: { 201: ConversationResponse } } },
+    async (request, reply) => {
+      const conversation = await conversations.create(await auth(request));
+      reply.code(201);
+      return { conversation };
+    },
+  );
+
+  app.get(
+    '/conversations',
+    { schema: { tags, security, querystring: ConversationQuery, response: { 200: ConversationsResponse } } },
+    async (request) => ({ conversations: await conversations.list(await auth(request), request.query) }),
+  );
+
+  app.get(
+    '/conversations/:id',
+    { schema: { tags, security, params: IdParams, response: { 200: ConversationResponse } } },
+    async (request) => ({ conversation: await conversations.get(await auth(request), request.params.id) }),
+  );
+
+  app.get(
+    '/conversations/:id/messages',
+    {
+      schema: {
+        tags,
+        security,
+        params: IdParams,
+        querystring: MessageQuery,
+        response: { 200: MessagesResponse },
+      },
+    },
+    async (request) => {
+      const { afterSeq = 0, limit } = request.query;
+      return {
+        messages: await conversations.messages(await auth(request), request.params.id, afterSeq, limit),
+      };
+    },
+  );
+
+  app.post(
+    '/conversations/:id/messages',
+    {
+      schema: {
+        tags,
+        security,
+        params: IdParams,
+        body: MessageBody,
+        response: { 200: MessageResponse, 201: MessageResponse },
+      },
+    },
+    async (request, reply) => {
+      const principal = await auth(request);
+      const conversation = await conversations.get(principal, request.params.id);
+      const { text, clientMessageId } = request.body;
+      const { message, created } = await conversations.send(
+        principal,
+        conversation,
+        text,
+        clientMessageId ?? null,
+      );
+      reply.code(created ? 201 : 200);
+      return { message };
+    },
+  );
+
+  app.post(
+    '/conversations/:id/handoff',
+    { schema: { tags, security, params: IdParams, response: { 200: ConversationResponse } } },
+    async (request) => ({
+      conversation: await conversations.handoff(await auth(request), request.params.id),
+    }),
+  );
+
+  app.post(
+    '/conversations/:id/assign',
+    {
+      schema: { tags, security, params: IdParams, body: AssignBody, response: { 200: ConversationResponse } },
+    },
+    async (request) => ({
+      conversation: await conversations.assign(await auth(request), request.params.id, request.body.agentId),
+    }),
+  );
+
+  app.post(
+    '/conversations/:id/resolve',
+    { schema: { tags, security, params: IdParams, response: { 200: ConversationResponse } } },
+    async (request) => ({
+      conversation: await conversations.resolve(await auth(request), request.params.id),
+    }),
+  );
+
+  app.post(
+    '/conversations/:id/rating',
+    {
+      schema: { tags, security, params: IdParams, body: RatingBody, response: { 200: ConversationResponse } },
+    },
+    async (request) => {
+      const { score, comment } = request.body;
+      return {
+        conversation: await conversations.rate(
+          await auth(request),
+          request.params.id,
+          score,
+          comment ?? null,
+        ),
+      };
+    },
+  );
+};

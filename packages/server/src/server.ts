@@ -1,0 +1,113 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AccountService } from './auth/account-service.ts';
+import { TokenService } from './auth/tokens.ts';
+import { PlaceholderBot } from './bot/placeholder-bot.ts';
+import type { Bus } from './bus/bus.ts';
+import { MemoryBus } from './bus/memory-bus.ts';
+import type { Config } from './config/config.ts';
+import { ConversationService } from './core/conversation-service.ts';
+import { MessageWriter } from './core/message-writer.ts';
+import { LocalPresence } from './core/presence.ts';
+import { Router } from './core/router.ts';
+import { buildHttpServer } from './http/http-server.ts';
+import { randomSecret } from './ids.ts';
+import { createLogger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { createStore } from './store/create-store.ts';
+import type { Store } from './store/store.ts';
+import { attachWebSocketServer } from './ws/ws-server.ts';
+
+export interface ServerOptions {
+  config: Config;
+  /** Defaults to the store the config names. */
+  store?: Store;
+  bus?: Bus;
+  log?: Logger;
+}
+
+export type UniqueSupportServer = Awaited<ReturnType<typeof createServer>>;
+
+/** Wires store, bus, core, HTTP and WebSocket into one server. `listen()` starts it; `close()` stops it gracefully. */
+export async function createServer(options: ServerOptions) {
+  const { config } = options;
+  const log = options.log ?? createLogger(config.logLevel);
+  const store = options.store ?? createStore(config.database);
+  const bus = options.bus ?? new MemoryBus();
+  await store.init();
+
+  const metrics = createMetrics();
+  const secret =
+    config.jwtSecret ?? (await store.getOrCreateSecret('token-signing-key', () => randomSecret(32)));
+  const presence = new LocalPresence();
+  const writer = new MessageWriter(store);
+  const conversations = new ConversationService({
+    store,
+    bus,
+    writer,
+    log,
+    maxTextLength: config.maxTextLength,
+  });
+  const router = new Router(store, presence, (conversation) => conversations.changed(conversation), log);
+  conversations.attach(router, new PlaceholderBot());
+  const accounts = new AccountService(store, new TokenService(secret), presence, log);
+  await accounts.seed(config.adminEmail, config.adminPassword);
+
+  presence.onChange((change) => {
+    bus.publish(`agents:${change.workspaceId}`, {
+      type: 'presence',
+      agentId: change.agentId,
+      status: change.status,
+    });
+    if (change.status === 'online') void router.route(change.workspaceId);
+  });
+
+  const readiness = async () => {
+    const down: string[] = [];
+    await store.ping().catch(() => down.push('database'));
+    return down;
+  };
+  const http = await buildHttpServer({ config, log, metrics, accounts, conversations, readiness });
+  const ws = attachWebSocketServer(http.server, {
+    store,
+    bus,
+    conversations,
+    presence,
+    accounts,
+    log,
+    metrics,
+    heartbeatMs: config.heartbeatMs,
+    maxBufferedBytes: config.maxBufferedBytes,
+    onError: (err) => log.error({ err }, 'websocket frame failed'),
+  });
+
+  let closing: Promise<void> | null = null;
+  return {
+    http,
+    store,
+    bus,
+    conversations,
+    accounts,
+    presence,
+    log,
+    async listen(port = config.port, host = config.host): Promise<string> {
+      await http.listen({ port, host });
+      const address = http.server.address() as AddressInfo;
+      return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+    },
+    /** Finishes in-flight writes, closes sockets with 1012, then the database. Idempotent. */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await writer.drain();
+        await ws.close();
+        await writer.drain();
+        await conversations.idle();
+        await writer.drain();
+        await http.close();
+        await bus.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

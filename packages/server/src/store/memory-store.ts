@@ -1,0 +1,329 @@
+import type { Conversation, Message, Visitor, Workspace } from '@unique-support/protocol';
+import { AppError, notFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type {
+  AgentPatch,
+  AgentRecord,
+  AppendResult,
+  ConversationExpectation,
+  ConversationFilter,
+  ConversationPatch,
+  MessageQuery,
+  NewAgent,
+  NewConversation,
+  NewMessage,
+  NewVisitor,
+  NewWorkspace,
+  Store,
+  VisitorPatch,
+  WorkspacePatch,
+} from './store.ts';
+import { CONVERSATION_LIMIT, clampLimit, MESSAGE_LIMIT, pickDefined } from './store-helpers.ts';
+
+const copy = <T>(value: T): T => structuredClone(value);
+const nowIso = () => new Date().toISOString();
+
+/** Never earlier than `previous`, even if the clock went back. */
+const bumpIso = (previous: string) => new Date(Math.max(Date.now(), Date.parse(previous))).toISOString();
+
+const WORKSPACE_PATCH_KEYS = ['name', 'botEnabled'] as const;
+const AGENT_PATCH_KEYS = ['name', 'role', 'maxConcurrent', 'passwordHash'] as const;
+const VISITOR_PATCH_KEYS = ['name', 'email', 'attributes', 'pageUrl', 'ip', 'lastSeenAt'] as const;
+const CONVERSATION_PATCH_KEYS = [
+  'status',
+  'assigneeId',
+  'queuedAt',
+  'firstResponseAt',
+  'resolvedAt',
+  'visitorReadSeq',
+  'agentReadSeq',
+  'rating',
+] as const;
+
+interface ConversationLog {
+  messages: Message[]; // index = seq - 1
+  byClientId: Map<string, Message>;
+}
+
+/** Everything in Maps, lost on exit. The reference implementation: state is only reachable through copies. */
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+
+  private readonly secrets = new Map<string, string>();
+  private readonly workspaces = new Map<string, Workspace>();
+  private readonly agents = new Map<string, AgentRecord>();
+  private readonly agentIdByEmail = new Map<string, string>();
+  private readonly visitors = new Map<string, Visitor>();
+  private readonly conversations = new Map<string, Conversation>();
+  private readonly logs = new Map<string, ConversationLog>();
+
+  async init(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  async ping(): Promise<void> {}
+
+  async getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    let value = this.secrets.get(name);
+    if (value === undefined) {
+      value = create();
+      this.secrets.set(name, value);
+    }
+    return value;
+  }
+
+  async createWorkspace(input: NewWorkspace): Promise<Workspace> {
+    if (this.findWorkspaceByWidgetKey(input.widgetKey)) {
+      throw new AppError('CONFLICT', 'widget key already in use');
+    }
+    const workspace: Workspace = {
+      id: newId('ws'),
+      name: input.name,
+      widgetKey: input.widgetKey,
+      botEnabled: input.botEnabled,
+      createdAt: nowIso(),
+    };
+    this.workspaces.set(workspace.id, workspace);
+    return copy(workspace);
+  }
+
+  async getWorkspace(id: string): Promise<Workspace | null> {
+    const workspace = this.workspaces.get(id);
+    return workspace ? copy(workspace) : null;
+  }
+
+  async getWorkspaceByWidgetKey(widgetKey: string): Promise<Workspace | null> {
+    const workspace = this.findWorkspaceByWidgetKey(widgetKey);
+    return workspace ? copy(workspace) : null;
+  }
+
+  async updateWorkspace(id: string, patch: WorkspacePatch): Promise<Workspace | null> {
+    const workspace = this.workspaces.get(id);
+    if (!workspace) return null;
+    const updated = { ...workspace, ...copy(pickDefined(patch, WORKSPACE_PATCH_KEYS)) };
+    this.workspaces.set(id, updated);
+    return copy(updated);
+  }
+
+  async firstWorkspace(): Promise<Workspace | null> {
+    const oldest = oldestFirst([...this.workspaces.values()], (w) => w.createdAt)[0];
+    return oldest ? copy(oldest) : null;
+  }
+
+  async createAgent(input: NewAgent): Promise<AgentRecord> {
+    const email = input.email.toLowerCase();
+    if (this.agentIdByEmail.has(email)) throw new AppError('CONFLICT', 'e-mail already in use');
+    const agent: AgentRecord = {
+      id: newId('ag'),
+      workspaceId: input.workspaceId,
+      name: input.name,
+      email,
+      role: input.role,
+      maxConcurrent: input.maxConcurrent,
+      passwordHash: input.passwordHash,
+      createdAt: nowIso(),
+    };
+    this.agents.set(agent.id, agent);
+    this.agentIdByEmail.set(email, agent.id);
+    return copy(agent);
+  }
+
+  async getAgent(workspaceId: string, id: string): Promise<AgentRecord | null> {
+    const agent = scoped(this.agents, workspaceId, id);
+    return agent ? copy(agent) : null;
+  }
+
+  async getAgentByEmail(email: string): Promise<AgentRecord | null> {
+    const id = this.agentIdByEmail.get(email.toLowerCase());
+    const agent = id === undefined ? undefined : this.agents.get(id);
+    return agent ? copy(agent) : null;
+  }
+
+  async listAgents(workspaceId: string): Promise<AgentRecord[]> {
+    const agents = [...this.agents.values()].filter((a) => a.workspaceId === workspaceId);
+    return oldestFirst(agents, (a) => a.createdAt).map(copy);
+  }
+
+  async updateAgent(workspaceId: string, id: string, patch: AgentPatch): Promise<AgentRecord | null> {
+    const agent = scoped(this.agents, workspaceId, id);
+    if (!agent) return null;
+    const updated = { ...agent, ...copy(pickDefined(patch, AGENT_PATCH_KEYS)) };
+    this.agents.set(id, updated);
+    return copy(updated);
+  }
+
+  async countAgents(): Promise<number> {
+    return this.agents.size;
+  }
+
+  async createVisitor(input: NewVisitor): Promise<Visitor> {
+    const now = nowIso();
+    const visitor: Visitor = {
+      id: newId('vi'),
+      workspaceId: input.workspaceId,
+      name: input.name,
+      email: input.email,
+      attributes: copy(input.attributes),
+      pageUrl: input.pageUrl,
+      ip: input.ip,
+      createdAt: now,
+      lastSeenAt: now,
+    };
+    this.visitors.set(visitor.id, visitor);
+    return copy(visitor);
+  }
+
+  async getVisitor(workspaceId: string, id: string): Promise<Visitor | null> {
+    const visitor = scoped(this.visitors, workspaceId, id);
+    return visitor ? copy(visitor) : null;
+  }
+
+  async updateVisitor(workspaceId: string, id: string, patch: VisitorPatch): Promise<Visitor | null> {
+    const visitor = scoped(this.visitors, workspaceId, id);
+    if (!visitor) return null;
+    const updated = { ...visitor, ...copy(pickDefined(patch, VISITOR_PATCH_KEYS)) };
+    this.visitors.set(id, updated);
+    return copy(updated);
+  }
+
+  async createConversation(input: NewConversation): Promise<Conversation> {
+    const now = nowIso();
+    const conversation: Conversation = {
+      id: newId('cv'),
+      workspaceId: input.workspaceId,
+      visitorId: input.visitorId,
+      status: input.status,
+      assigneeId: null,
+      createdAt: now,
+      updatedAt: now,
+      lastSeq: 0,
+      queuedAt: input.queuedAt,
+      firstResponseAt: null,
+      resolvedAt: null,
+      visitorReadSeq: 0,
+      agentReadSeq: 0,
+      rating: null,
+    };
+    this.conversations.set(conversation.id, conversation);
+    this.logs.set(conversation.id, { messages: [], byClientId: new Map() });
+    return copy(conversation);
+  }
+
+  async getConversation(workspaceId: string, id: string): Promise<Conversation | null> {
+    const conversation = scoped(this.conversations, workspaceId, id);
+    return conversation ? copy(conversation) : null;
+  }
+
+  async listConversations(filter: ConversationFilter): Promise<Conversation[]> {
+    const limit = clampLimit(filter.limit, CONVERSATION_LIMIT);
+    return [...this.conversations.values()]
+      .filter(
+        (c) =>
+          c.workspaceId === filter.workspaceId &&
+          (filter.status === undefined || c.status === filter.status) &&
+          (filter.assigneeId === undefined || c.assigneeId === filter.assigneeId) &&
+          (filter.visitorId === undefined || c.visitorId === filter.visitorId),
+      )
+      .sort((a, b) => compareDesc(a.updatedAt, b.updatedAt) || compareDesc(a.id, b.id))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async updateConversation(
+    workspaceId: string,
+    id: string,
+    patch: ConversationPatch,
+    expect?: ConversationExpectation,
+  ): Promise<Conversation | null> {
+    const conversation = scoped(this.conversations, workspaceId, id);
+    if (!conversation) return null;
+    if (expect?.status !== undefined && !expect.status.includes(conversation.status)) return null;
+    if (expect?.assigneeId !== undefined && conversation.assigneeId !== expect.assigneeId) return null;
+    const updated: Conversation = {
+      ...conversation,
+      ...copy(pickDefined(patch, CONVERSATION_PATCH_KEYS)),
+      updatedAt: bumpIso(conversation.updatedAt),
+    };
+    this.conversations.set(id, updated);
+    return copy(updated);
+  }
+
+  async countAssignedByAgent(workspaceId: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const c of this.conversations.values()) {
+      if (c.workspaceId !== workspaceId || c.status !== 'assigned' || c.assigneeId === null) continue;
+      counts.set(c.assigneeId, (counts.get(c.assigneeId) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  async listQueued(): Promise<Conversation[]> {
+    const queued = [...this.conversations.values()].filter((c) => c.status === 'queued');
+    // A missing queuedAt sorts first, as NULL does in SQL.
+    return oldestFirst(queued, (c) => c.queuedAt ?? '').map(copy);
+  }
+
+  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    // Validate the whole batch before writing anything: all or nothing.
+    for (const input of batch) {
+      if (!scoped(this.conversations, input.workspaceId, input.conversationId))
+        throw notFound('conversation');
+    }
+    const now = nowIso();
+    const results: AppendResult[] = [];
+    for (const input of batch) {
+      const log = this.logs.get(input.conversationId)!;
+      const clientMessageId = input.clientMessageId ?? null;
+      const existing = clientMessageId === null ? undefined : log.byClientId.get(clientMessageId);
+      if (existing) {
+        results.push({ message: copy(existing), created: false });
+        continue;
+      }
+      const conversation = this.conversations.get(input.conversationId)!;
+      const message: Message = {
+        id: input.id ?? newId('msg'),
+        conversationId: input.conversationId,
+        seq: conversation.lastSeq + 1,
+        author: { type: input.author.type, id: input.author.id ?? null, name: input.author.name ?? null },
+        text: input.text,
+        clientMessageId,
+        createdAt: now,
+      };
+      log.messages.push(message);
+      if (clientMessageId !== null) log.byClientId.set(clientMessageId, message);
+      this.conversations.set(conversation.id, {
+        ...conversation,
+        lastSeq: message.seq,
+        updatedAt: bumpIso(conversation.updatedAt),
+      });
+      results.push({ message: copy(message), created: true });
+    }
+    return results;
+  }
+
+  async listMessages(query: MessageQuery): Promise<Message[]> {
+    if (!scoped(this.conversations, query.workspaceId, query.conversationId)) return [];
+    const messages = this.logs.get(query.conversationId)!.messages;
+    const start = Math.max(0, Math.floor(query.afterSeq));
+    return messages.slice(start, start + clampLimit(query.limit, MESSAGE_LIMIT)).map(copy);
+  }
+
+  private findWorkspaceByWidgetKey(widgetKey: string): Workspace | undefined {
+    for (const workspace of this.workspaces.values()) {
+      if (workspace.widgetKey === widgetKey) return workspace;
+    }
+    return undefined;
+  }
+}
+
+function scoped<T extends { workspaceId: string }>(map: Map<string, T>, workspaceId: string, id: string) {
+  const value = map.get(id);
+  return value && value.workspaceId === workspaceId ? value : undefined;
+}
+
+const compareDesc = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+
+/** Stable: equal keys keep insertion order (SQLite breaks the tie by rowid). */
+function oldestFirst<T>(items: T[], key: (item: T) => string): T[] {
+  return items.sort((a, b) => -compareDesc(key(a), key(b)));
+}

@@ -1,0 +1,138 @@
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Append-only: never edit a migration that has shipped, add the next version.
+ * Timestamps are integer milliseconds; JSON columns are text.
+ */
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+
+      CREATE TABLE workspaces (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        widget_key TEXT NOT NULL UNIQUE,
+        bot_enabled INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE agents (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+        name TEXT NOT NULL,
+        email TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+        max_concurrent INTEGER NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX agents_workspace ON agents (workspace_id, created_at);
+
+      CREATE TABLE visitors (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+        name TEXT,
+        email TEXT,
+        attributes TEXT NOT NULL,
+        page_url TEXT,
+        ip TEXT,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+        visitor_id TEXT NOT NULL REFERENCES visitors (id),
+        status TEXT NOT NULL CHECK (status IN ('bot', 'queued', 'assigned', 'resolved')),
+        assignee_id TEXT REFERENCES agents (id),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        queued_at INTEGER,
+        first_response_at INTEGER,
+        resolved_at INTEGER,
+        visitor_read_seq INTEGER NOT NULL DEFAULT 0,
+        agent_read_seq INTEGER NOT NULL DEFAULT 0,
+        rating TEXT
+      );
+      CREATE INDEX conversations_recent ON conversations (workspace_id, updated_at, id);
+      CREATE INDEX conversations_status ON conversations (workspace_id, status, updated_at, id);
+      CREATE INDEX conversations_assignee ON conversations (workspace_id, assignee_id, updated_at);
+      CREATE INDEX conversations_visitor ON conversations (visitor_id, updated_at);
+      CREATE INDEX conversations_queued ON conversations (queued_at) WHERE status = 'queued';
+
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id),
+        seq INTEGER NOT NULL,
+        author_type TEXT NOT NULL,
+        author_id TEXT,
+        author_name TEXT,
+        text TEXT NOT NULL,
+        client_message_id TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX messages_seq ON messages (conversation_id, seq);
+      CREATE UNIQUE INDEX messages_client_id ON messages (conversation_id, client_message_id)
+        WHERE client_message_id IS NOT NULL;
+    `,
+  },
+];
+
+/**
+ * Applies the pending migrations in order, each in its own IMMEDIATE transaction
+ * (a concurrent process cannot apply the same one twice). Returns the versions applied.
+ */
+export function migrateSqlite(
+  db: Database.Database,
+  migrations: readonly Migration[] = sqliteMigrations,
+): number[] {
+  let previous = 0;
+  for (const { version } of migrations) {
+    if (!Number.isInteger(version) || version <= previous) {
+      throw new Error(`migration versions must increase: ${version} after ${previous}`);
+    }
+    previous = version;
+  }
+
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const latestApplied = db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as
+    | number
+    | null;
+  if (latestApplied !== null && latestApplied > previous) {
+    throw new Error(`database schema version ${latestApplied} is newer than this build (${previous})`);
+  }
+
+  const isApplied = db.prepare<[number]>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+  const record = db.prepare<[number, string, number]>(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    const apply = db.transaction(() => {
+      if (isApplied.get(migration.version)) return false;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+      return true;
+    });
+    if (apply.immediate()) applied.push(migration.version);
+  }
+  return applied;
+}

@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrateSqlite, sqliteMigrations } from './sqlite-migrations.ts';
+import { SqliteStore } from './sqlite-store.ts';
+import { storeContract } from './store-contract.ts';
+
+storeContract('SqliteStore (:memory:)', () => new SqliteStore({ path: ':memory:' }));
+
+describe('SqliteStore on a file', () => {
+  let dir: string;
+  const open: SqliteStore[] = [];
+
+  const openStore = async (file: string, synchronous?: 'NORMAL' | 'FULL') => {
+    const store = new SqliteStore({ path: file, synchronous });
+    await store.init();
+    open.push(store);
+    return store;
+  };
+
+  const migrationRows = (file: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all();
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'us-sqlite-'));
+  });
+
+  afterEach(async () => {
+    for (const store of open.splice(0)) await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the parent directory, keeps data across reopen and does not reapply migrations', async () => {
+    const file = path.join(dir, 'nested', 'deeper', 'support.db');
+    const first = await openStore(file);
+    const ws = await first.createWorkspace({ name: 'Acme', widgetKey: 'wk_1', botEnabled: true });
+    const visitor = await first.createVisitor({
+      workspaceId: ws.id,
+      name: null,
+      email: null,
+      attributes: { plan: 'pro' },
+      pageUrl: null,
+      ip: null,
+    });
+    const c = await first.createConversation({
+      workspaceId: ws.id,
+      visitorId: visitor.id,
+      status: 'bot',
+      queuedAt: null,
+    });
+    const appended = await first.appendMessages([
+      {
+        workspaceId: ws.id,
+        conversationId: c.id,
+        author: { type: 'visitor', id: null, name: null },
+        text: 'hi',
+        clientMessageId: 'c1',
+      },
+    ]);
+    const secret = await first.getOrCreateSecret('jwt', () => 's3cret');
+    await first.close();
+
+    const rowsAfterFirst = migrationRows(file);
+    expect(rowsAfterFirst).toEqual([{ version: 1, name: 'initial', applied_at: expect.any(Number) }]);
+
+    const second = await openStore(file);
+    expect(await second.getWorkspace(ws.id)).toEqual(ws);
+    expect(await second.getVisitor(ws.id, visitor.id)).toEqual(visitor);
+    expect((await second.getConversation(ws.id, c.id))!.lastSeq).toBe(1);
+    expect(await second.listMessages({ workspaceId: ws.id, conversationId: c.id, afterSeq: 0 })).toEqual(
+      appended.map((r) => r.message),
+    );
+    expect(await second.getOrCreateSecret('jwt', () => 'other')).toBe(secret);
+    await second.close();
+
+    expect(migrationRows(file)).toEqual(rowsAfterFirst);
+  });
+
+  it('the migration runner applies nothing on an up-to-date database', async () => {
+    const db = new Database(path.join(dir, 'm.db'));
+    try {
+      expect(migrateSqlite(db)).toEqual(sqliteMigrations.map((m) => m.version));
+      expect(migrateSqlite(db)).toEqual([]);
+      const next = { version: 2, name: 'next', sql: 'CREATE TABLE extra (id INTEGER PRIMARY KEY);' };
+      expect(migrateSqlite(db, [...sqliteMigrations, next])).toEqual([2]);
+      expect(() => migrateSqlite(db)).toThrow(/newer than this build/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a failing migration is rolled back and not recorded', async () => {
+    const db = new Database(path.join(dir, 'm.db'));
+    try {
+      migrateSqlite(db);
+      const broken = {
+        version: 2,
+        name: 'broken',
+        sql: 'CREATE TABLE half (id INTEGER); SELECT nope FROM nowhere;',
+      };
+      expect(() => migrateSqlite(db, [...sqliteMigrations, broken])).toThrow();
+      expect(db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(1);
+      expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('uses WAL, foreign keys, a busy timeout and synchronous NORMAL by default', async () => {
+    const store = await openStore(path.join(dir, 'default.db'));
+    const db = store.database;
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it('honours synchronous FULL', async () => {
+    const store = await openStore(path.join(dir, 'full.db'), 'FULL');
+    expect(store.database.pragma('synchronous', { simple: true })).toBe(2);
+    const ws = await store.createWorkspace({ name: 'Acme', widgetKey: 'wk_full', botEnabled: false });
+    expect(await store.getWorkspace(ws.id)).toEqual(ws);
+  });
+
+  it('two connections to one file agree on a secret', async () => {
+    const file = path.join(dir, 'shared.db');
+    const a = await openStore(file);
+    const b = await openStore(file);
+    const fromA = await a.getOrCreateSecret('signing', () => 'from-a');
+    expect(await b.getOrCreateSecret('signing', () => 'from-b')).toBe(fromA);
+  });
+});

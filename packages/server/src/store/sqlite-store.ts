@@ -1,0 +1,674 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type {
+  AuthorType,
+  Conversation,
+  ConversationStatus,
+  Message,
+  Role,
+  Visitor,
+  Workspace,
+} from '@unique-support/protocol';
+import Database from 'better-sqlite3';
+import { AppError, notFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { migrateSqlite } from './sqlite-migrations.ts';
+import type {
+  AgentPatch,
+  AgentRecord,
+  AppendResult,
+  ConversationExpectation,
+  ConversationFilter,
+  ConversationPatch,
+  MessageQuery,
+  NewAgent,
+  NewConversation,
+  NewMessage,
+  NewVisitor,
+  NewWorkspace,
+  Store,
+  VisitorPatch,
+  WorkspacePatch,
+} from './store.ts';
+import { CONVERSATION_LIMIT, clampLimit, MESSAGE_LIMIT } from './store-helpers.ts';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:'. The parent directory is created if missing. */
+  path: string;
+  /** NORMAL (default) survives a process crash; FULL also survives power loss. See ADR 0003. */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+type SqlValue = string | number | null;
+
+interface WorkspaceRow {
+  id: string;
+  name: string;
+  widget_key: string;
+  bot_enabled: number;
+  created_at: number;
+}
+
+interface AgentRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  email: string;
+  role: Role;
+  max_concurrent: number;
+  password_hash: string;
+  created_at: number;
+}
+
+interface VisitorRow {
+  id: string;
+  workspace_id: string;
+  name: string | null;
+  email: string | null;
+  attributes: string;
+  page_url: string | null;
+  ip: string | null;
+  created_at: number;
+  last_seen_at: number;
+}
+
+interface ConversationRow {
+  id: string;
+  workspace_id: string;
+  visitor_id: string;
+  status: ConversationStatus;
+  assignee_id: string | null;
+  created_at: number;
+  updated_at: number;
+  last_seq: number;
+  queued_at: number | null;
+  first_response_at: number | null;
+  resolved_at: number | null;
+  visitor_read_seq: number;
+  agent_read_seq: number;
+  rating: string | null;
+}
+
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  author_type: AuthorType;
+  author_id: string | null;
+  author_name: string | null;
+  text: string;
+  client_message_id: string | null;
+  created_at: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+/** ISO string to milliseconds, keeping null and undefined (= leave unchanged) as they are. */
+function toMs<T extends string | null | undefined>(value: T): number | Exclude<T, string> {
+  if (typeof value !== 'string') return value as Exclude<T, string>;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new AppError('BAD_REQUEST', `invalid timestamp: ${value}`);
+  return ms;
+}
+
+const toWorkspace = (r: WorkspaceRow): Workspace => ({
+  id: r.id,
+  name: r.name,
+  widgetKey: r.widget_key,
+  botEnabled: r.bot_enabled === 1,
+  createdAt: iso(r.created_at),
+});
+
+const toAgent = (r: AgentRow): AgentRecord => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  name: r.name,
+  email: r.email,
+  role: r.role,
+  maxConcurrent: r.max_concurrent,
+  passwordHash: r.password_hash,
+  createdAt: iso(r.created_at),
+});
+
+const toVisitor = (r: VisitorRow): Visitor => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  name: r.name,
+  email: r.email,
+  attributes: JSON.parse(r.attributes),
+  pageUrl: r.page_url,
+  ip: r.ip,
+  createdAt: iso(r.created_at),
+  lastSeenAt: iso(r.last_seen_at),
+});
+
+const toConversation = (r: ConversationRow): Conversation => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  visitorId: r.visitor_id,
+  status: r.status,
+  assigneeId: r.assignee_id,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+  lastSeq: r.last_seq,
+  queuedAt: isoOrNull(r.queued_at),
+  firstResponseAt: isoOrNull(r.first_response_at),
+  resolvedAt: isoOrNull(r.resolved_at),
+  visitorReadSeq: r.visitor_read_seq,
+  agentReadSeq: r.agent_read_seq,
+  rating: r.rating === null ? null : JSON.parse(r.rating),
+});
+
+const toMessage = (r: MessageRow): Message => ({
+  id: r.id,
+  conversationId: r.conversation_id,
+  seq: r.seq,
+  author: { type: r.author_type, id: r.author_id, name: r.author_name },
+  text: r.text,
+  clientMessageId: r.client_message_id,
+  createdAt: iso(r.created_at),
+});
+
+const WORKSPACE_PATCH_COLUMNS = ['name', 'bot_enabled'] as const;
+const AGENT_PATCH_COLUMNS = ['name', 'role', 'max_concurrent', 'password_hash'] as const;
+const VISITOR_PATCH_COLUMNS = ['name', 'email', 'attributes', 'page_url', 'ip', 'last_seen_at'] as const;
+const CONVERSATION_PATCH_COLUMNS = [
+  'status',
+  'assignee_id',
+  'queued_at',
+  'first_response_at',
+  'resolved_at',
+  'visitor_read_seq',
+  'agent_read_seq',
+  'rating',
+] as const;
+
+/**
+ * Partial updates with one prepared statement: `@set_<col>` (0/1) says whether
+ * `@<col>` replaces the column, so an explicit null is distinguishable from "unchanged".
+ */
+const setClause = (columns: readonly string[]) =>
+  columns.map((c) => `${c} = CASE WHEN @set_${c} THEN @${c} ELSE ${c} END`).join(', ');
+
+function patchParams<C extends string>(values: Record<C, SqlValue | undefined>): Record<string, SqlValue> {
+  const params: Record<string, SqlValue> = {};
+  for (const [column, value] of Object.entries<SqlValue | undefined>(values)) {
+    params[`set_${column}`] = value === undefined ? 0 : 1;
+    params[column] = value ?? null;
+  }
+  return params;
+}
+
+const MESSAGE_COLUMNS =
+  'm.id, m.conversation_id, m.seq, m.author_type, m.author_id, m.author_name, m.text, m.client_message_id, m.created_at';
+
+function prepareStatements(db: Database.Database) {
+  return {
+    ping: db.prepare('SELECT 1'),
+    getSecret: db.prepare<[string]>('SELECT value FROM secrets WHERE name = ?').pluck(),
+    insertSecret: db.prepare<[string, string]>('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)'),
+
+    insertWorkspace: db.prepare<WorkspaceRow>(
+      `INSERT INTO workspaces (id, name, widget_key, bot_enabled, created_at)
+       VALUES (@id, @name, @widget_key, @bot_enabled, @created_at)`,
+    ),
+    getWorkspace: db.prepare<[string], WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?'),
+    getWorkspaceByWidgetKey: db.prepare<[string], WorkspaceRow>(
+      'SELECT * FROM workspaces WHERE widget_key = ?',
+    ),
+    updateWorkspace: db.prepare<Record<string, SqlValue>, WorkspaceRow>(
+      `UPDATE workspaces SET ${setClause(WORKSPACE_PATCH_COLUMNS)} WHERE id = @id RETURNING *`,
+    ),
+    firstWorkspace: db.prepare<[], WorkspaceRow>(
+      'SELECT * FROM workspaces ORDER BY created_at, rowid LIMIT 1',
+    ),
+
+    insertAgent: db.prepare<AgentRow>(
+      `INSERT INTO agents (id, workspace_id, name, email, role, max_concurrent, password_hash, created_at)
+       VALUES (@id, @workspace_id, @name, @email, @role, @max_concurrent, @password_hash, @created_at)`,
+    ),
+    getAgent: db.prepare<[string, string], AgentRow>(
+      'SELECT * FROM agents WHERE id = ? AND workspace_id = ?',
+    ),
+    getAgentByEmail: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE email = ?'),
+    listAgents: db.prepare<[string], AgentRow>(
+      'SELECT * FROM agents WHERE workspace_id = ? ORDER BY created_at, rowid',
+    ),
+    updateAgent: db.prepare<Record<string, SqlValue>, AgentRow>(
+      `UPDATE agents SET ${setClause(AGENT_PATCH_COLUMNS)}
+       WHERE id = @id AND workspace_id = @workspace_id RETURNING *`,
+    ),
+    countAgents: db.prepare<[]>('SELECT COUNT(*) FROM agents').pluck(),
+
+    insertVisitor: db.prepare<VisitorRow>(
+      `INSERT INTO visitors (id, workspace_id, name, email, attributes, page_url, ip, created_at, last_seen_at)
+       VALUES (@id, @workspace_id, @name, @email, @attributes, @page_url, @ip, @created_at, @last_seen_at)`,
+    ),
+    getVisitor: db.prepare<[string, string], VisitorRow>(
+      'SELECT * FROM visitors WHERE id = ? AND workspace_id = ?',
+    ),
+    updateVisitor: db.prepare<Record<string, SqlValue>, VisitorRow>(
+      `UPDATE visitors SET ${setClause(VISITOR_PATCH_COLUMNS)}
+       WHERE id = @id AND workspace_id = @workspace_id RETURNING *`,
+    ),
+
+    insertConversation: db.prepare<ConversationRow>(
+      `INSERT INTO conversations (id, workspace_id, visitor_id, status, assignee_id, created_at, updated_at,
+         last_seq, queued_at, first_response_at, resolved_at, visitor_read_seq, agent_read_seq, rating)
+       VALUES (@id, @workspace_id, @visitor_id, @status, @assignee_id, @created_at, @updated_at,
+         @last_seq, @queued_at, @first_response_at, @resolved_at, @visitor_read_seq, @agent_read_seq, @rating)`,
+    ),
+    getConversation: db.prepare<[string, string], ConversationRow>(
+      'SELECT * FROM conversations WHERE id = ? AND workspace_id = ?',
+    ),
+    // The preconditions are part of the WHERE clause, so check-and-write is one atomic statement.
+    updateConversation: db.prepare<Record<string, SqlValue>, ConversationRow>(
+      `UPDATE conversations SET ${setClause(CONVERSATION_PATCH_COLUMNS)}, updated_at = MAX(updated_at, @now)
+       WHERE id = @id AND workspace_id = @workspace_id
+         AND (@check_status = 0 OR status IN (SELECT value FROM json_each(@expect_status)))
+         AND (@check_assignee = 0 OR assignee_id IS @expect_assignee)
+       RETURNING *`,
+    ),
+    countAssignedByAgent: db.prepare<[string], { assignee_id: string; n: number }>(
+      `SELECT assignee_id, COUNT(*) AS n FROM conversations
+       WHERE workspace_id = ? AND status = 'assigned' AND assignee_id IS NOT NULL
+       GROUP BY assignee_id`,
+    ),
+    listQueued: db.prepare<[], ConversationRow>(
+      `SELECT * FROM conversations WHERE status = 'queued' ORDER BY queued_at, rowid`,
+    ),
+
+    conversationSeq: db.prepare<[string, string], { last_seq: number }>(
+      'SELECT last_seq FROM conversations WHERE id = ? AND workspace_id = ?',
+    ),
+    messageByClientId: db.prepare<[string, string], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = ? AND m.client_message_id = ?`,
+    ),
+    insertMessage: db.prepare<MessageRow>(
+      `INSERT INTO messages (id, conversation_id, seq, author_type, author_id, author_name, text,
+         client_message_id, created_at)
+       VALUES (@id, @conversation_id, @seq, @author_type, @author_id, @author_name, @text,
+         @client_message_id, @created_at)`,
+    ),
+    advanceConversation: db.prepare<[number, number, string]>(
+      'UPDATE conversations SET last_seq = ?, updated_at = MAX(updated_at, ?) WHERE id = ?',
+    ),
+    listMessages: db.prepare<
+      { workspace_id: string; conversation_id: string; after_seq: number; limit: number },
+      MessageRow
+    >(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE c.id = @conversation_id AND c.workspace_id = @workspace_id AND m.seq > @after_seq
+       ORDER BY m.seq LIMIT @limit`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+interface Open {
+  db: Database.Database;
+  st: Statements;
+  appendTx: Database.Transaction<(batch: readonly NewMessage[]) => AppendResult[]>;
+  listConversations: Map<string, Database.Statement<[Record<string, SqlValue>], ConversationRow>>;
+}
+
+const isUniqueViolation = (err: unknown) =>
+  err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+/** SQLite through better-sqlite3: synchronous calls, statements prepared once in `init()`. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly path: string;
+  private readonly synchronous: 'NORMAL' | 'FULL';
+  private open?: Open;
+
+  constructor(options: SqliteStoreOptions) {
+    this.path = options.path;
+    this.synchronous = options.synchronous ?? 'NORMAL';
+    if (this.synchronous !== 'NORMAL' && this.synchronous !== 'FULL') {
+      throw new Error(`invalid synchronous mode: ${String(this.synchronous)}`);
+    }
+  }
+
+  /** The underlying connection, for diagnostics and tests. */
+  get database(): Database.Database {
+    return this.conn.db;
+  }
+
+  async init(): Promise<void> {
+    if (this.open) return;
+    if (this.path !== ':memory:' && this.path !== '') mkdirSync(dirname(this.path), { recursive: true });
+    const db = new Database(this.path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.synchronous}`);
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrateSqlite(db);
+      const st = prepareStatements(db);
+      this.open = {
+        db,
+        st,
+        appendTx: db.transaction((batch) => this.append(st, batch)),
+        listConversations: new Map(),
+      };
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    const open = this.open;
+    this.open = undefined;
+    open?.db.close();
+  }
+
+  async ping(): Promise<void> {
+    this.conn.st.ping.get();
+  }
+
+  async getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    const { st } = this.conn;
+    const existing = st.getSecret.get(name) as string | undefined;
+    if (existing !== undefined) return existing;
+    // Another process may insert between our SELECT and INSERT: the first value stored wins.
+    st.insertSecret.run(name, create());
+    return st.getSecret.get(name) as string;
+  }
+
+  async createWorkspace(input: NewWorkspace): Promise<Workspace> {
+    const row: WorkspaceRow = {
+      id: newId('ws'),
+      name: input.name,
+      widget_key: input.widgetKey,
+      bot_enabled: input.botEnabled ? 1 : 0,
+      created_at: Date.now(),
+    };
+    try {
+      this.conn.st.insertWorkspace.run(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('CONFLICT', 'widget key already in use');
+      throw err;
+    }
+    return toWorkspace(row);
+  }
+
+  async getWorkspace(id: string): Promise<Workspace | null> {
+    const row = this.conn.st.getWorkspace.get(id);
+    return row ? toWorkspace(row) : null;
+  }
+
+  async getWorkspaceByWidgetKey(widgetKey: string): Promise<Workspace | null> {
+    const row = this.conn.st.getWorkspaceByWidgetKey.get(widgetKey);
+    return row ? toWorkspace(row) : null;
+  }
+
+  async updateWorkspace(id: string, patch: WorkspacePatch): Promise<Workspace | null> {
+    const row = this.conn.st.updateWorkspace.get({
+      id,
+      ...patchParams<(typeof WORKSPACE_PATCH_COLUMNS)[number]>({
+        name: patch.name,
+        bot_enabled: patch.botEnabled === undefined ? undefined : patch.botEnabled ? 1 : 0,
+      }),
+    });
+    return row ? toWorkspace(row) : null;
+  }
+
+  async firstWorkspace(): Promise<Workspace | null> {
+    const row = this.conn.st.firstWorkspace.get();
+    return row ? toWorkspace(row) : null;
+  }
+
+  async createAgent(input: NewAgent): Promise<AgentRecord> {
+    const row: AgentRow = {
+      id: newId('ag'),
+      workspace_id: input.workspaceId,
+      name: input.name,
+      email: input.email.toLowerCase(),
+      role: input.role,
+      max_concurrent: input.maxConcurrent,
+      password_hash: input.passwordHash,
+      created_at: Date.now(),
+    };
+    try {
+      this.conn.st.insertAgent.run(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('CONFLICT', 'e-mail already in use');
+      throw err;
+    }
+    return toAgent(row);
+  }
+
+  async getAgent(workspaceId: string, id: string): Promise<AgentRecord | null> {
+    const row = this.conn.st.getAgent.get(id, workspaceId);
+    return row ? toAgent(row) : null;
+  }
+
+  async getAgentByEmail(email: string): Promise<AgentRecord | null> {
+    const row = this.conn.st.getAgentByEmail.get(email.toLowerCase());
+    return row ? toAgent(row) : null;
+  }
+
+  async listAgents(workspaceId: string): Promise<AgentRecord[]> {
+    return this.conn.st.listAgents.all(workspaceId).map(toAgent);
+  }
+
+  async updateAgent(workspaceId: string, id: string, patch: AgentPatch): Promise<AgentRecord | null> {
+    const row = this.conn.st.updateAgent.get({
+      id,
+      workspace_id: workspaceId,
+      ...patchParams<(typeof AGENT_PATCH_COLUMNS)[number]>({
+        name: patch.name,
+        role: patch.role,
+        max_concurrent: patch.maxConcurrent,
+        password_hash: patch.passwordHash,
+      }),
+    });
+    return row ? toAgent(row) : null;
+  }
+
+  async countAgents(): Promise<number> {
+    return this.conn.st.countAgents.get() as number;
+  }
+
+  async createVisitor(input: NewVisitor): Promise<Visitor> {
+    const now = Date.now();
+    const row: VisitorRow = {
+      id: newId('vi'),
+      workspace_id: input.workspaceId,
+      name: input.name,
+      email: input.email,
+      attributes: JSON.stringify(input.attributes),
+      page_url: input.pageUrl,
+      ip: input.ip,
+      created_at: now,
+      last_seen_at: now,
+    };
+    this.conn.st.insertVisitor.run(row);
+    return toVisitor(row);
+  }
+
+  async getVisitor(workspaceId: string, id: string): Promise<Visitor | null> {
+    const row = this.conn.st.getVisitor.get(id, workspaceId);
+    return row ? toVisitor(row) : null;
+  }
+
+  async updateVisitor(workspaceId: string, id: string, patch: VisitorPatch): Promise<Visitor | null> {
+    const row = this.conn.st.updateVisitor.get({
+      id,
+      workspace_id: workspaceId,
+      ...patchParams<(typeof VISITOR_PATCH_COLUMNS)[number]>({
+        name: patch.name,
+        email: patch.email,
+        attributes: patch.attributes === undefined ? undefined : JSON.stringify(patch.attributes),
+        page_url: patch.pageUrl,
+        ip: patch.ip,
+        last_seen_at: toMs(patch.lastSeenAt),
+      }),
+    });
+    return row ? toVisitor(row) : null;
+  }
+
+  async createConversation(input: NewConversation): Promise<Conversation> {
+    const now = Date.now();
+    const row: ConversationRow = {
+      id: newId('cv'),
+      workspace_id: input.workspaceId,
+      visitor_id: input.visitorId,
+      status: input.status,
+      assignee_id: null,
+      created_at: now,
+      updated_at: now,
+      last_seq: 0,
+      queued_at: toMs(input.queuedAt),
+      first_response_at: null,
+      resolved_at: null,
+      visitor_read_seq: 0,
+      agent_read_seq: 0,
+      rating: null,
+    };
+    this.conn.st.insertConversation.run(row);
+    return toConversation(row);
+  }
+
+  async getConversation(workspaceId: string, id: string): Promise<Conversation | null> {
+    const row = this.conn.st.getConversation.get(id, workspaceId);
+    return row ? toConversation(row) : null;
+  }
+
+  async listConversations(filter: ConversationFilter): Promise<Conversation[]> {
+    const params: Record<string, SqlValue> = {
+      workspace_id: filter.workspaceId,
+      limit: clampLimit(filter.limit, CONVERSATION_LIMIT),
+    };
+    const conditions = ['workspace_id = @workspace_id'];
+    for (const [column, value] of [
+      ['status', filter.status],
+      ['assignee_id', filter.assigneeId],
+      ['visitor_id', filter.visitorId],
+    ] as const) {
+      if (value === undefined) continue;
+      conditions.push(`${column} = @${column}`);
+      params[column] = value;
+    }
+    // One statement per combination of filters, prepared on first use.
+    const key = conditions.join(' AND ');
+    const { db, listConversations } = this.conn;
+    let stmt = listConversations.get(key);
+    if (!stmt) {
+      stmt = db.prepare<Record<string, SqlValue>, ConversationRow>(
+        `SELECT * FROM conversations WHERE ${key} ORDER BY updated_at DESC, id DESC LIMIT @limit`,
+      );
+      listConversations.set(key, stmt);
+    }
+    return stmt.all(params).map(toConversation);
+  }
+
+  async updateConversation(
+    workspaceId: string,
+    id: string,
+    patch: ConversationPatch,
+    expect?: ConversationExpectation,
+  ): Promise<Conversation | null> {
+    const row = this.conn.st.updateConversation.get({
+      id,
+      workspace_id: workspaceId,
+      now: Date.now(),
+      check_status: expect?.status === undefined ? 0 : 1,
+      expect_status: JSON.stringify(expect?.status ?? []),
+      check_assignee: expect?.assigneeId === undefined ? 0 : 1,
+      expect_assignee: expect?.assigneeId ?? null,
+      ...patchParams<(typeof CONVERSATION_PATCH_COLUMNS)[number]>({
+        status: patch.status,
+        assignee_id: patch.assigneeId,
+        queued_at: toMs(patch.queuedAt),
+        first_response_at: toMs(patch.firstResponseAt),
+        resolved_at: toMs(patch.resolvedAt),
+        visitor_read_seq: patch.visitorReadSeq,
+        agent_read_seq: patch.agentReadSeq,
+        rating: patch.rating === undefined ? undefined : JSON.stringify(patch.rating),
+      }),
+    });
+    return row ? toConversation(row) : null;
+  }
+
+  async countAssignedByAgent(workspaceId: string): Promise<Map<string, number>> {
+    const rows = this.conn.st.countAssignedByAgent.all(workspaceId);
+    return new Map(rows.map((r) => [r.assignee_id, r.n]));
+  }
+
+  async listQueued(): Promise<Conversation[]> {
+    return this.conn.st.listQueued.all().map(toConversation);
+  }
+
+  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    // IMMEDIATE: take the write lock up front, so a concurrent writer waits (busy_timeout) instead of failing.
+    return this.conn.appendTx.immediate(batch);
+  }
+
+  async listMessages(query: MessageQuery): Promise<Message[]> {
+    const rows = this.conn.st.listMessages.all({
+      workspace_id: query.workspaceId,
+      conversation_id: query.conversationId,
+      after_seq: query.afterSeq,
+      limit: clampLimit(query.limit, MESSAGE_LIMIT),
+    });
+    return rows.map(toMessage);
+  }
+
+  /** Runs inside the batch transaction; a throw rolls the whole batch back. */
+  private append(st: Statements, batch: readonly NewMessage[]): AppendResult[] {
+    const now = Date.now();
+    const touched = new Map<string, { workspaceId: string; lastSeq: number; advanced: boolean }>();
+    const results: AppendResult[] = [];
+    for (const input of batch) {
+      let conversation = touched.get(input.conversationId);
+      if (!conversation) {
+        const row = st.conversationSeq.get(input.conversationId, input.workspaceId);
+        if (!row) throw notFound('conversation');
+        conversation = { workspaceId: input.workspaceId, lastSeq: row.last_seq, advanced: false };
+        touched.set(input.conversationId, conversation);
+      } else if (conversation.workspaceId !== input.workspaceId) {
+        throw notFound('conversation');
+      }
+
+      const clientMessageId = input.clientMessageId ?? null;
+      if (clientMessageId !== null) {
+        const existing = st.messageByClientId.get(input.conversationId, clientMessageId);
+        if (existing) {
+          results.push({ message: toMessage(existing), created: false });
+          continue;
+        }
+      }
+
+      conversation.lastSeq += 1;
+      conversation.advanced = true;
+      const row: MessageRow = {
+        id: input.id ?? newId('msg'),
+        conversation_id: input.conversationId,
+        seq: conversation.lastSeq,
+        author_type: input.author.type,
+        author_id: input.author.id ?? null,
+        author_name: input.author.name ?? null,
+        text: input.text,
+        client_message_id: clientMessageId,
+        created_at: now,
+      };
+      st.insertMessage.run(row);
+      results.push({ message: toMessage(row), created: true });
+    }
+    for (const [id, conversation] of touched) {
+      if (conversation.advanced) st.advanceConversation.run(conversation.lastSeq, now, id);
+    }
+    return results;
+  }
+
+  private get conn(): Open {
+    if (!this.open) throw new Error('SqliteStore is not open: call init()');
+    return this.open;
+  }
+}

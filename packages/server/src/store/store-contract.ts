@@ -1,0 +1,883 @@
+import type { Conversation } from '@unique-support/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../errors.ts';
+import type { NewAgent, NewConversation, NewMessage, NewVisitor, NewWorkspace, Store } from './store.ts';
+
+/**
+ * The behaviour every Store implementation must have. Each test gets a fresh,
+ * initialised store. Time-dependent tests fake only `Date` (no timers, no sleeps).
+ *
+ * Choices the interface leaves open, fixed here:
+ * - `listMessages` for a conversation of another workspace (or an unknown one) returns [],
+ *   the list form of "reads scoped to a workspace return null".
+ * - widget keys are unique: a taken one throws AppError CONFLICT.
+ */
+export function storeContract(name: string, createStore: () => Promise<Store> | Store): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let counter = 0;
+    const unique = (prefix: string) => `${prefix}${++counter}`;
+
+    beforeEach(async () => {
+      store = await createStore();
+      await store.init();
+    });
+
+    afterEach(async () => {
+      vi.useRealTimers();
+      await store.close();
+    });
+
+    /** Freezes `Date` at `iso`; call again to move it. */
+    const clockAt = (iso: string) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date(iso));
+    };
+
+    const expectIso = (value: string) => expect(new Date(value).toISOString()).toBe(value);
+
+    const makeWorkspace = (over: Partial<NewWorkspace> = {}) =>
+      store.createWorkspace({ name: 'Acme', widgetKey: unique('wk_'), botEnabled: false, ...over });
+
+    const makeAgent = (workspaceId: string, over: Partial<NewAgent> = {}) =>
+      store.createAgent({
+        workspaceId,
+        name: 'Ann',
+        email: `${unique('agent')}@example.com`,
+        role: 'agent',
+        maxConcurrent: 3,
+        passwordHash: 'hash',
+        ...over,
+      });
+
+    const makeVisitor = (workspaceId: string, over: Partial<NewVisitor> = {}) =>
+      store.createVisitor({
+        workspaceId,
+        name: null,
+        email: null,
+        attributes: {},
+        pageUrl: null,
+        ip: null,
+        ...over,
+      });
+
+    const makeConversation = async (workspaceId: string, over: Partial<NewConversation> = {}) => {
+      const visitorId = over.visitorId ?? (await makeVisitor(workspaceId)).id;
+      return store.createConversation({ workspaceId, visitorId, status: 'bot', queuedAt: null, ...over });
+    };
+
+    const msg = (
+      c: Pick<Conversation, 'id' | 'workspaceId'>,
+      text: string,
+      clientMessageId: string | null = null,
+    ): NewMessage => ({
+      workspaceId: c.workspaceId,
+      conversationId: c.id,
+      author: { type: 'visitor', id: null, name: null },
+      text,
+      clientMessageId,
+    });
+
+    const allMessages = (c: Pick<Conversation, 'id' | 'workspaceId'>) =>
+      store.listMessages({ workspaceId: c.workspaceId, conversationId: c.id, afterSeq: 0, limit: 1000 });
+
+    describe('lifecycle and secrets', () => {
+      it('ping resolves on an open store', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+
+      it('getOrCreateSecret creates the secret once, then returns it without calling create', async () => {
+        const create = vi.fn(() => 'first');
+        expect(await store.getOrCreateSecret('jwt', create)).toBe('first');
+        const again = vi.fn(() => 'second');
+        expect(await store.getOrCreateSecret('jwt', again)).toBe('first');
+        expect(create).toHaveBeenCalledTimes(1);
+        expect(again).not.toHaveBeenCalled();
+        expect(await store.getOrCreateSecret('other', () => 'x')).toBe('x');
+      });
+    });
+
+    describe('workspaces', () => {
+      it('createWorkspace returns the stored workspace', async () => {
+        const ws = await makeWorkspace({ name: 'Demo', widgetKey: 'wk_demo', botEnabled: true });
+        expect(ws).toEqual({
+          id: expect.any(String),
+          name: 'Demo',
+          widgetKey: 'wk_demo',
+          botEnabled: true,
+          createdAt: expect.any(String),
+        });
+        expectIso(ws.createdAt);
+        expect(await store.getWorkspace(ws.id)).toEqual(ws);
+        expect(await store.getWorkspace('ws_unknown')).toBeNull();
+      });
+
+      it('getWorkspaceByWidgetKey finds the workspace by key, null for an unknown key', async () => {
+        const ws = await makeWorkspace();
+        await makeWorkspace();
+        expect(await store.getWorkspaceByWidgetKey(ws.widgetKey)).toEqual(ws);
+        expect(await store.getWorkspaceByWidgetKey('wk_unknown')).toBeNull();
+      });
+
+      it('a taken widget key throws CONFLICT', async () => {
+        await makeWorkspace({ widgetKey: 'wk_same' });
+        await expect(makeWorkspace({ widgetKey: 'wk_same' })).rejects.toMatchObject({ code: 'CONFLICT' });
+      });
+
+      it('updateWorkspace changes only the given fields, null for an unknown id', async () => {
+        const ws = await makeWorkspace({ name: 'Before', botEnabled: false });
+        const renamed = await store.updateWorkspace(ws.id, { name: 'After' });
+        expect(renamed).toEqual({ ...ws, name: 'After' });
+        const toggled = await store.updateWorkspace(ws.id, { botEnabled: true });
+        expect(toggled).toEqual({ ...ws, name: 'After', botEnabled: true });
+        expect(await store.getWorkspace(ws.id)).toEqual(toggled);
+        expect(await store.updateWorkspace('ws_unknown', { name: 'x' })).toBeNull();
+      });
+
+      it('firstWorkspace is null on a fresh store, then the oldest workspace', async () => {
+        expect(await store.firstWorkspace()).toBeNull();
+        clockAt('2030-01-01T00:00:00.000Z');
+        const first = await makeWorkspace();
+        clockAt('2030-01-01T00:00:01.000Z');
+        await makeWorkspace();
+        expect(await store.firstWorkspace()).toEqual(first);
+      });
+    });
+
+    describe('agents', () => {
+      it('createAgent stores the e-mail lower-cased and keeps the password hash', async () => {
+        const ws = await makeWorkspace();
+        const agent = await makeAgent(ws.id, {
+          email: 'Ann.Lee@Example.COM',
+          role: 'admin',
+          maxConcurrent: 5,
+        });
+        expect(agent).toEqual({
+          id: expect.any(String),
+          workspaceId: ws.id,
+          name: 'Ann',
+          email: 'ann.lee@example.com',
+          role: 'admin',
+          maxConcurrent: 5,
+          passwordHash: 'hash',
+          createdAt: expect.any(String),
+        });
+        expectIso(agent.createdAt);
+        expect(await store.getAgent(ws.id, agent.id)).toEqual(agent);
+      });
+
+      it('createAgent throws AppError CONFLICT for a taken e-mail, whatever the case or workspace', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        await makeAgent(ws.id, { email: 'dup@example.com' });
+        const sameWorkspace = makeAgent(ws.id, { email: 'DUP@example.com' });
+        await expect(sameWorkspace).rejects.toBeInstanceOf(AppError);
+        await expect(sameWorkspace).rejects.toMatchObject({ code: 'CONFLICT' });
+        await expect(makeAgent(other.id, { email: 'Dup@Example.com' })).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        expect(await store.countAgents()).toBe(1);
+      });
+
+      it('getAgentByEmail is case-insensitive, null for an unknown e-mail', async () => {
+        const ws = await makeWorkspace();
+        const agent = await makeAgent(ws.id, { email: 'Bob@Example.com' });
+        expect(await store.getAgentByEmail('bob@example.com')).toEqual(agent);
+        expect(await store.getAgentByEmail('BOB@EXAMPLE.COM')).toEqual(agent);
+        expect(await store.getAgentByEmail('nobody@example.com')).toBeNull();
+      });
+
+      it('getAgent returns null for another workspace or an unknown id', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const agent = await makeAgent(ws.id);
+        expect(await store.getAgent(other.id, agent.id)).toBeNull();
+        expect(await store.getAgent(ws.id, 'ag_unknown')).toBeNull();
+      });
+
+      it("listAgents returns the workspace's agents, oldest first", async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        clockAt('2030-01-01T00:00:00.000Z');
+        const a1 = await makeAgent(ws.id);
+        clockAt('2030-01-01T00:00:01.000Z');
+        await makeAgent(other.id);
+        clockAt('2030-01-01T00:00:02.000Z');
+        const a2 = await makeAgent(ws.id);
+        clockAt('2030-01-01T00:00:03.000Z');
+        const a3 = await makeAgent(ws.id);
+        expect(await store.listAgents(ws.id)).toEqual([a1, a2, a3]);
+        expect(await store.listAgents('ws_unknown')).toEqual([]);
+      });
+
+      it('updateAgent changes only the given fields, null for another workspace', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const agent = await makeAgent(ws.id);
+        const updated = await store.updateAgent(ws.id, agent.id, { name: 'Anna', maxConcurrent: 7 });
+        expect(updated).toEqual({ ...agent, name: 'Anna', maxConcurrent: 7 });
+        const promoted = await store.updateAgent(ws.id, agent.id, { role: 'admin', passwordHash: 'new' });
+        expect(promoted).toEqual({
+          ...agent,
+          name: 'Anna',
+          maxConcurrent: 7,
+          role: 'admin',
+          passwordHash: 'new',
+        });
+        expect(await store.updateAgent(other.id, agent.id, { name: 'Mallory' })).toBeNull();
+        expect(await store.updateAgent(ws.id, 'ag_unknown', { name: 'x' })).toBeNull();
+        expect(await store.getAgent(ws.id, agent.id)).toEqual(promoted);
+      });
+
+      it('countAgents counts the agents of all workspaces', async () => {
+        expect(await store.countAgents()).toBe(0);
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        await makeAgent(ws.id);
+        await makeAgent(ws.id);
+        await makeAgent(other.id);
+        expect(await store.countAgents()).toBe(3);
+      });
+    });
+
+    describe('visitors', () => {
+      it('createVisitor returns the stored visitor, lastSeenAt = createdAt', async () => {
+        const ws = await makeWorkspace();
+        const visitor = await makeVisitor(ws.id, {
+          name: 'Vi',
+          email: 'vi@example.com',
+          attributes: { plan: 'pro', seats: 3, trial: false, ref: null },
+          pageUrl: 'https://example.com/pricing',
+          ip: '203.0.113.7',
+        });
+        expect(visitor).toEqual({
+          id: expect.any(String),
+          workspaceId: ws.id,
+          name: 'Vi',
+          email: 'vi@example.com',
+          attributes: { plan: 'pro', seats: 3, trial: false, ref: null },
+          pageUrl: 'https://example.com/pricing',
+          ip: '203.0.113.7',
+          createdAt: expect.any(String),
+          lastSeenAt: visitor.createdAt,
+        });
+        expectIso(visitor.createdAt);
+        expect(await store.getVisitor(ws.id, visitor.id)).toEqual(visitor);
+      });
+
+      it('getVisitor returns null for another workspace or an unknown id', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const visitor = await makeVisitor(ws.id);
+        expect(await store.getVisitor(other.id, visitor.id)).toBeNull();
+        expect(await store.getVisitor(ws.id, 'vi_unknown')).toBeNull();
+      });
+
+      it('updateVisitor replaces the attribute map and keeps the fields not given', async () => {
+        const ws = await makeWorkspace();
+        const visitor = await makeVisitor(ws.id, { name: 'Vi', attributes: { a: 1, b: 'two' } });
+        const updated = await store.updateVisitor(ws.id, visitor.id, { attributes: { c: true } });
+        expect(updated).toEqual({ ...visitor, attributes: { c: true } });
+        const seen = '2031-05-06T07:08:09.010Z';
+        const again = await store.updateVisitor(ws.id, visitor.id, {
+          name: null,
+          email: 'vi@example.com',
+          pageUrl: 'https://example.com/',
+          ip: '198.51.100.1',
+          lastSeenAt: seen,
+        });
+        expect(again).toEqual({
+          ...visitor,
+          attributes: { c: true },
+          name: null,
+          email: 'vi@example.com',
+          pageUrl: 'https://example.com/',
+          ip: '198.51.100.1',
+          lastSeenAt: seen,
+        });
+        expect(await store.getVisitor(ws.id, visitor.id)).toEqual(again);
+      });
+
+      it('updateVisitor returns null and writes nothing for another workspace', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const visitor = await makeVisitor(ws.id, { name: 'Vi' });
+        expect(await store.updateVisitor(other.id, visitor.id, { name: 'Mallory' })).toBeNull();
+        expect(await store.updateVisitor(ws.id, 'vi_unknown', { name: 'x' })).toBeNull();
+        expect(await store.getVisitor(ws.id, visitor.id)).toEqual(visitor);
+      });
+    });
+
+    describe('conversations', () => {
+      it('createConversation starts empty and unassigned', async () => {
+        const ws = await makeWorkspace();
+        const visitor = await makeVisitor(ws.id);
+        const queuedAt = '2030-01-01T00:00:00.000Z';
+        const c = await store.createConversation({
+          workspaceId: ws.id,
+          visitorId: visitor.id,
+          status: 'queued',
+          queuedAt,
+        });
+        expect(c).toEqual({
+          id: expect.any(String),
+          workspaceId: ws.id,
+          visitorId: visitor.id,
+          status: 'queued',
+          assigneeId: null,
+          createdAt: expect.any(String),
+          updatedAt: c.createdAt,
+          lastSeq: 0,
+          queuedAt,
+          firstResponseAt: null,
+          resolvedAt: null,
+          visitorReadSeq: 0,
+          agentReadSeq: 0,
+          rating: null,
+        });
+        expectIso(c.createdAt);
+        expect(await store.getConversation(ws.id, c.id)).toEqual(c);
+      });
+
+      it('getConversation returns null for another workspace or an unknown id', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        expect(await store.getConversation(other.id, c.id)).toBeNull();
+        expect(await store.getConversation(ws.id, 'cv_unknown')).toBeNull();
+      });
+
+      it('listConversations filters by workspace, status, assignee and visitor', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const ann = await makeAgent(ws.id);
+        const bob = await makeAgent(ws.id);
+        const vi = await makeVisitor(ws.id);
+        const botChat = await makeConversation(ws.id, { visitorId: vi.id });
+        const queued = await makeConversation(ws.id, {
+          status: 'queued',
+          queuedAt: '2030-01-01T00:00:00.000Z',
+        });
+        const annChat = await store.updateConversation(ws.id, (await makeConversation(ws.id)).id, {
+          status: 'assigned',
+          assigneeId: ann.id,
+        });
+        const bobChat = await store.updateConversation(
+          ws.id,
+          (await makeConversation(ws.id, { visitorId: vi.id })).id,
+          {
+            status: 'assigned',
+            assigneeId: bob.id,
+          },
+        );
+        await makeConversation(other.id);
+
+        const ids = async (filter: Omit<Parameters<Store['listConversations']>[0], 'workspaceId'>) =>
+          (await store.listConversations({ workspaceId: ws.id, ...filter })).map((c) => c.id).sort();
+        const sorted = (...cs: (Conversation | null)[]) => cs.map((c) => c!.id).sort();
+
+        expect(await ids({})).toEqual(sorted(botChat, queued, annChat, bobChat));
+        expect(await ids({ status: 'queued' })).toEqual(sorted(queued));
+        expect(await ids({ status: 'assigned' })).toEqual(sorted(annChat, bobChat));
+        expect(await ids({ assigneeId: ann.id })).toEqual(sorted(annChat));
+        expect(await ids({ visitorId: vi.id })).toEqual(sorted(botChat, bobChat));
+        expect(await ids({ visitorId: vi.id, status: 'assigned' })).toEqual(sorted(bobChat));
+        expect(await ids({ status: 'assigned', assigneeId: bob.id })).toEqual(sorted(bobChat));
+        expect(await ids({ status: 'resolved' })).toEqual([]);
+        expect(await store.listConversations({ workspaceId: 'ws_unknown' })).toEqual([]);
+      });
+
+      it('listConversations returns the newest activity first', async () => {
+        const ws = await makeWorkspace();
+        clockAt('2030-01-01T00:00:01.000Z');
+        const c1 = await makeConversation(ws.id);
+        clockAt('2030-01-01T00:00:02.000Z');
+        const c2 = await makeConversation(ws.id);
+        clockAt('2030-01-01T00:00:03.000Z');
+        const c3 = await makeConversation(ws.id);
+        const order = async () => (await store.listConversations({ workspaceId: ws.id })).map((c) => c.id);
+        expect(await order()).toEqual([c3.id, c2.id, c1.id]);
+
+        clockAt('2030-01-01T00:00:04.000Z');
+        await store.updateConversation(ws.id, c1.id, { visitorReadSeq: 0 });
+        expect(await order()).toEqual([c1.id, c3.id, c2.id]);
+
+        clockAt('2030-01-01T00:00:05.000Z');
+        await store.appendMessages([msg(c2, 'hello')]);
+        expect(await order()).toEqual([c2.id, c1.id, c3.id]);
+      });
+
+      it('listConversations breaks updatedAt ties by id, descending', async () => {
+        const ws = await makeWorkspace();
+        clockAt('2030-01-01T00:00:00.000Z');
+        const created = [];
+        for (let i = 0; i < 5; i++) created.push(await makeConversation(ws.id));
+        const listed = await store.listConversations({ workspaceId: ws.id });
+        const expected = created.map((c) => c.id).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+        expect(listed.map((c) => c.id)).toEqual(expected);
+      });
+
+      it('listConversations returns 50 by default and at most 200', async () => {
+        const ws = await makeWorkspace();
+        const visitor = await makeVisitor(ws.id);
+        for (let i = 0; i < 201; i++) await makeConversation(ws.id, { visitorId: visitor.id });
+        expect(await store.listConversations({ workspaceId: ws.id })).toHaveLength(50);
+        expect(await store.listConversations({ workspaceId: ws.id, limit: 3 })).toHaveLength(3);
+        expect(await store.listConversations({ workspaceId: ws.id, limit: 1000 })).toHaveLength(200);
+      });
+
+      it('updateConversation applies every patch field and bumps updatedAt', async () => {
+        const ws = await makeWorkspace();
+        const agent = await makeAgent(ws.id);
+        clockAt('2030-01-01T00:00:00.000Z');
+        const c = await makeConversation(ws.id, { status: 'queued', queuedAt: '2030-01-01T00:00:00.000Z' });
+        clockAt('2030-01-01T00:10:00.000Z');
+        const patch = {
+          status: 'resolved',
+          assigneeId: agent.id,
+          queuedAt: null,
+          firstResponseAt: '2030-01-01T00:01:00.000Z',
+          resolvedAt: '2030-01-01T00:09:00.000Z',
+          visitorReadSeq: 4,
+          agentReadSeq: 5,
+          rating: { score: 5, comment: 'great' },
+        } as const;
+        const updated = await store.updateConversation(ws.id, c.id, patch);
+        expect(updated).toEqual({ ...c, ...patch, updatedAt: '2030-01-01T00:10:00.000Z' });
+        expect(await store.getConversation(ws.id, c.id)).toEqual(updated);
+      });
+
+      it('updateConversation keeps the fields not given and can clear the rating', async () => {
+        const ws = await makeWorkspace();
+        const agent = await makeAgent(ws.id);
+        const c = await makeConversation(ws.id);
+        const rated = await store.updateConversation(ws.id, c.id, {
+          assigneeId: agent.id,
+          rating: { score: 2, comment: null },
+        });
+        const cleared = await store.updateConversation(ws.id, c.id, { rating: null });
+        expect(cleared).toEqual({ ...rated, rating: null, updatedAt: cleared!.updatedAt });
+        expect(cleared!.assigneeId).toBe(agent.id);
+        const unassigned = await store.updateConversation(ws.id, c.id, { assigneeId: null });
+        expect(unassigned!.assigneeId).toBeNull();
+      });
+
+      it('updatedAt never moves backwards, even when the clock does', async () => {
+        const ws = await makeWorkspace();
+        clockAt('2030-01-01T12:00:00.000Z');
+        const c = await makeConversation(ws.id);
+        clockAt('2030-01-01T11:00:00.000Z');
+        const updated = await store.updateConversation(ws.id, c.id, { agentReadSeq: 0 });
+        expect(updated!.updatedAt).toBe('2030-01-01T12:00:00.000Z');
+        await store.appendMessages([msg(c, 'late clock')]);
+        expect((await store.getConversation(ws.id, c.id))!.updatedAt).toBe('2030-01-01T12:00:00.000Z');
+      });
+
+      it('updateConversation returns null and writes nothing for another workspace or an unknown id', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        expect(await store.updateConversation(other.id, c.id, { status: 'resolved' })).toBeNull();
+        expect(await store.updateConversation(ws.id, 'cv_unknown', { status: 'resolved' })).toBeNull();
+        expect(await store.getConversation(ws.id, c.id)).toEqual(c);
+      });
+
+      it('updateConversation with an expected status applies only while the status is in the list', async () => {
+        const ws = await makeWorkspace();
+        const agent = await makeAgent(ws.id);
+        const c = await makeConversation(ws.id, { status: 'queued', queuedAt: '2030-01-01T00:00:00.000Z' });
+        const refused = await store.updateConversation(
+          ws.id,
+          c.id,
+          { status: 'assigned', assigneeId: agent.id },
+          { status: ['bot', 'resolved'] },
+        );
+        expect(refused).toBeNull();
+        expect(await store.getConversation(ws.id, c.id)).toEqual(c);
+        expect(
+          await store.updateConversation(ws.id, c.id, { status: 'resolved' }, { status: [] }),
+        ).toBeNull();
+
+        const taken = await store.updateConversation(
+          ws.id,
+          c.id,
+          { status: 'assigned', assigneeId: agent.id },
+          { status: ['bot', 'queued'] },
+        );
+        expect(taken).toMatchObject({ status: 'assigned', assigneeId: agent.id });
+        // The same claim again no longer matches: exactly one of two racing claims wins.
+        const second = await store.updateConversation(
+          ws.id,
+          c.id,
+          { status: 'assigned' },
+          { status: ['queued'] },
+        );
+        expect(second).toBeNull();
+        expect(await store.getConversation(ws.id, c.id)).toEqual(taken);
+      });
+
+      it('updateConversation with an expected assignee matches null and a specific agent exactly', async () => {
+        const ws = await makeWorkspace();
+        const ann = await makeAgent(ws.id);
+        const bob = await makeAgent(ws.id);
+        const c = await makeConversation(ws.id);
+
+        expect(
+          await store.updateConversation(ws.id, c.id, { status: 'resolved' }, { assigneeId: ann.id }),
+        ).toBeNull();
+        const assigned = await store.updateConversation(
+          ws.id,
+          c.id,
+          { status: 'assigned', assigneeId: ann.id },
+          { assigneeId: null },
+        );
+        expect(assigned).toMatchObject({ status: 'assigned', assigneeId: ann.id });
+
+        expect(
+          await store.updateConversation(ws.id, c.id, { assigneeId: bob.id }, { assigneeId: null }),
+        ).toBeNull();
+        expect(
+          await store.updateConversation(ws.id, c.id, { assigneeId: null }, { assigneeId: bob.id }),
+        ).toBeNull();
+        expect(await store.getConversation(ws.id, c.id)).toEqual(assigned);
+
+        const transferred = await store.updateConversation(
+          ws.id,
+          c.id,
+          { assigneeId: bob.id },
+          { status: ['assigned'], assigneeId: ann.id },
+        );
+        expect(transferred).toMatchObject({ status: 'assigned', assigneeId: bob.id });
+        expect(
+          await store.updateConversation(
+            ws.id,
+            c.id,
+            { status: 'resolved' },
+            { status: ['queued'], assigneeId: bob.id },
+          ),
+        ).toBeNull();
+        expect(await store.getConversation(ws.id, c.id)).toEqual(transferred);
+      });
+
+      it('countAssignedByAgent counts assigned conversations per agent of the workspace', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const ann = await makeAgent(ws.id);
+        const bob = await makeAgent(ws.id);
+        await makeAgent(ws.id); // has none: absent from the map
+        const stranger = await makeAgent(other.id);
+        const assign = async (workspaceId: string, assigneeId: string, status: 'assigned' | 'resolved') => {
+          const c = await makeConversation(workspaceId);
+          await store.updateConversation(workspaceId, c.id, { status, assigneeId });
+        };
+        await assign(ws.id, ann.id, 'assigned');
+        await assign(ws.id, ann.id, 'assigned');
+        await assign(ws.id, ann.id, 'resolved');
+        await assign(ws.id, bob.id, 'assigned');
+        await assign(other.id, stranger.id, 'assigned');
+        await makeConversation(ws.id, { status: 'queued', queuedAt: '2030-01-01T00:00:00.000Z' });
+
+        expect(await store.countAssignedByAgent(ws.id)).toEqual(
+          new Map([
+            [ann.id, 2],
+            [bob.id, 1],
+          ]),
+        );
+        expect(await store.countAssignedByAgent(other.id)).toEqual(new Map([[stranger.id, 1]]));
+        expect(await store.countAssignedByAgent('ws_unknown')).toEqual(new Map());
+      });
+
+      it('listQueued returns queued conversations of every workspace, oldest queuedAt first', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const late = await makeConversation(ws.id, {
+          status: 'queued',
+          queuedAt: '2030-01-01T00:03:00.000Z',
+        });
+        const early = await makeConversation(other.id, {
+          status: 'queued',
+          queuedAt: '2030-01-01T00:01:00.000Z',
+        });
+        const middle = await makeConversation(ws.id, {
+          status: 'queued',
+          queuedAt: '2030-01-01T00:02:00.000Z',
+        });
+        await makeConversation(ws.id, { status: 'bot' });
+        const gone = await makeConversation(ws.id, {
+          status: 'queued',
+          queuedAt: '2030-01-01T00:00:00.000Z',
+        });
+        await store.updateConversation(ws.id, gone.id, { status: 'resolved' });
+
+        expect((await store.listQueued()).map((c) => c.id)).toEqual([early.id, middle.id, late.id]);
+        const requeued = await store.updateConversation(ws.id, gone.id, {
+          status: 'queued',
+          queuedAt: '2030-01-01T00:04:00.000Z',
+        });
+        expect(await store.listQueued()).toEqual([early, middle, late, requeued]);
+      });
+    });
+
+    describe('messages', () => {
+      it('appendMessages keeps an id chosen in advance', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        const [result] = await store.appendMessages([{ ...msg(c, 'streamed'), id: 'msg_chosen' }]);
+        expect(result!.message).toMatchObject({ id: 'msg_chosen', seq: 1 });
+        expect(
+          (await store.listMessages({ workspaceId: ws.id, conversationId: c.id, afterSeq: 0 }))[0]!.id,
+        ).toBe('msg_chosen');
+      });
+
+      it('appendMessages numbers messages 1, 2, 3... across batches and moves lastSeq and updatedAt', async () => {
+        const ws = await makeWorkspace();
+        clockAt('2030-01-01T00:00:00.000Z');
+        const c = await makeConversation(ws.id);
+
+        clockAt('2030-01-01T00:00:05.000Z');
+        const first = await store.appendMessages([msg(c, 'one', 'c1'), msg(c, 'two')]);
+        expect(first).toEqual([
+          {
+            created: true,
+            message: {
+              id: expect.any(String),
+              conversationId: c.id,
+              seq: 1,
+              author: { type: 'visitor', id: null, name: null },
+              text: 'one',
+              clientMessageId: 'c1',
+              createdAt: '2030-01-01T00:00:05.000Z',
+            },
+          },
+          { created: true, message: expect.objectContaining({ seq: 2, text: 'two', clientMessageId: null }) },
+        ]);
+        expect(await store.getConversation(ws.id, c.id)).toMatchObject({
+          lastSeq: 2,
+          updatedAt: '2030-01-01T00:00:05.000Z',
+        });
+
+        clockAt('2030-01-01T00:00:09.000Z');
+        const agentAuthor = { type: 'agent', id: 'ag_1', name: 'Ann' } as const;
+        const second = await store.appendMessages([
+          { ...msg(c, 'three'), author: agentAuthor },
+          msg(c, 'four'),
+          msg(c, 'five'),
+        ]);
+        expect(second.map((r) => r.message.seq)).toEqual([3, 4, 5]);
+        expect(second[0]!.message.author).toEqual(agentAuthor);
+        expect(await store.getConversation(ws.id, c.id)).toMatchObject({
+          lastSeq: 5,
+          updatedAt: '2030-01-01T00:00:09.000Z',
+        });
+
+        const stored = await allMessages(c);
+        expect(stored).toEqual([...first, ...second].map((r) => r.message));
+        expect(new Set(stored.map((m) => m.id)).size).toBe(5);
+      });
+
+      it('an empty batch returns []', async () => {
+        expect(await store.appendMessages([])).toEqual([]);
+      });
+
+      it('a clientMessageId stored earlier returns that message with created: false and stores nothing', async () => {
+        const ws = await makeWorkspace();
+        clockAt('2030-01-01T00:00:00.000Z');
+        const c = await makeConversation(ws.id);
+        const [original] = await store.appendMessages([msg(c, 'hello', 'client-1')]);
+        const before = await store.getConversation(ws.id, c.id);
+
+        clockAt('2030-01-01T00:01:00.000Z');
+        const [retry] = await store.appendMessages([msg(c, 'hello (retried)', 'client-1')]);
+        expect(retry).toEqual({ created: false, message: original!.message });
+        expect(await allMessages(c)).toEqual([original!.message]);
+        expect(await store.getConversation(ws.id, c.id)).toEqual(before);
+      });
+
+      it('a clientMessageId earlier in the same batch is deduplicated too', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        const results = await store.appendMessages([
+          msg(c, 'a', 'dup'),
+          msg(c, 'b', 'other'),
+          msg(c, 'a again', 'dup'),
+        ]);
+        expect(results.map((r) => [r.created, r.message.seq, r.message.text])).toEqual([
+          [true, 1, 'a'],
+          [true, 2, 'b'],
+          [false, 1, 'a'],
+        ]);
+        expect(results[2]!.message).toEqual(results[0]!.message);
+        expect(await allMessages(c)).toHaveLength(2);
+        expect((await store.getConversation(ws.id, c.id))!.lastSeq).toBe(2);
+      });
+
+      it('clientMessageId is unique per conversation, not across conversations', async () => {
+        const ws = await makeWorkspace();
+        const a = await makeConversation(ws.id);
+        const b = await makeConversation(ws.id);
+        const results = await store.appendMessages([msg(a, 'x', 'same'), msg(b, 'y', 'same')]);
+        expect(results.map((r) => [r.created, r.message.conversationId, r.message.seq])).toEqual([
+          [true, a.id, 1],
+          [true, b.id, 1],
+        ]);
+      });
+
+      it('a null clientMessageId never deduplicates', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        const first = await store.appendMessages([msg(c, 'same'), msg(c, 'same')]);
+        const second = await store.appendMessages([msg(c, 'same')]);
+        expect([...first, ...second].map((r) => [r.created, r.message.seq])).toEqual([
+          [true, 1],
+          [true, 2],
+          [true, 3],
+        ]);
+        expect(await allMessages(c)).toHaveLength(3);
+      });
+
+      it('one batch can interleave several conversations, each numbered on its own', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const a = await makeConversation(ws.id);
+        const b = await makeConversation(ws.id);
+        const x = await makeConversation(other.id);
+        await store.appendMessages([msg(b, 'b1')]);
+        const results = await store.appendMessages([
+          msg(a, 'a1'),
+          msg(b, 'b2'),
+          msg(x, 'x1'),
+          msg(a, 'a2'),
+          msg(b, 'b3'),
+        ]);
+        expect(results.map((r) => [r.message.text, r.message.seq])).toEqual([
+          ['a1', 1],
+          ['b2', 2],
+          ['x1', 1],
+          ['a2', 2],
+          ['b3', 3],
+        ]);
+        expect((await allMessages(a)).map((m) => m.text)).toEqual(['a1', 'a2']);
+        expect((await allMessages(b)).map((m) => m.text)).toEqual(['b1', 'b2', 'b3']);
+        expect((await allMessages(x)).map((m) => m.text)).toEqual(['x1']);
+        expect((await store.getConversation(ws.id, a.id))!.lastSeq).toBe(2);
+        expect((await store.getConversation(ws.id, b.id))!.lastSeq).toBe(3);
+        expect((await store.getConversation(other.id, x.id))!.lastSeq).toBe(1);
+      });
+
+      it('a batch with an unknown conversation rejects with NOT_FOUND and stores nothing of it', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        await store.appendMessages([msg(c, 'kept', 'k')]);
+        const before = await store.getConversation(ws.id, c.id);
+
+        const unknown = { id: 'cv_unknown', workspaceId: ws.id };
+        const batch = [msg(c, 'lost 1', 'l1'), msg(c, 'lost 2'), msg(unknown, 'nowhere'), msg(c, 'lost 3')];
+        const attempt = store.appendMessages(batch);
+        await expect(attempt).rejects.toBeInstanceOf(AppError);
+        await expect(attempt).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+        expect((await allMessages(c)).map((m) => m.text)).toEqual(['kept']);
+        expect(await store.getConversation(ws.id, c.id)).toEqual(before);
+        // Nothing of the failed batch was stored, so its clientMessageId is still free.
+        const [retry] = await store.appendMessages([msg(c, 'lost 1', 'l1')]);
+        expect(retry).toMatchObject({ created: true, message: { seq: 2 } });
+      });
+
+      it("a batch naming another workspace's conversation rejects with NOT_FOUND and stores nothing", async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        const foreign = { id: c.id, workspaceId: other.id };
+        await expect(store.appendMessages([msg(c, 'mine'), msg(foreign, 'theirs')])).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+        expect(await allMessages(c)).toEqual([]);
+        expect((await store.getConversation(ws.id, c.id))!.lastSeq).toBe(0);
+      });
+
+      it('listMessages returns seq > afterSeq, oldest first, up to limit', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        await store.appendMessages(Array.from({ length: 10 }, (_, i) => msg(c, `m${i + 1}`)));
+        const page = await store.listMessages({
+          workspaceId: ws.id,
+          conversationId: c.id,
+          afterSeq: 3,
+          limit: 4,
+        });
+        expect(page.map((m) => m.seq)).toEqual([4, 5, 6, 7]);
+        expect(page.map((m) => m.text)).toEqual(['m4', 'm5', 'm6', 'm7']);
+        const rest = await store.listMessages({ workspaceId: ws.id, conversationId: c.id, afterSeq: 7 });
+        expect(rest.map((m) => m.seq)).toEqual([8, 9, 10]);
+        expect(await store.listMessages({ workspaceId: ws.id, conversationId: c.id, afterSeq: 10 })).toEqual(
+          [],
+        );
+      });
+
+      it('listMessages returns 100 by default and at most 1000', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        await store.appendMessages(Array.from({ length: 1001 }, (_, i) => msg(c, `m${i + 1}`)));
+        const query = { workspaceId: ws.id, conversationId: c.id, afterSeq: 0 };
+        const byDefault = await store.listMessages(query);
+        expect(byDefault.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+        expect(await store.listMessages({ ...query, limit: 5000 })).toHaveLength(1000);
+        expect((await store.listMessages({ ...query, afterSeq: 1000 })).map((m) => m.seq)).toEqual([1001]);
+      });
+
+      it("listMessages returns [] for another workspace's conversation or an unknown one", async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        await store.appendMessages([msg(c, 'private')]);
+        expect(
+          await store.listMessages({ workspaceId: other.id, conversationId: c.id, afterSeq: 0 }),
+        ).toEqual([]);
+        expect(
+          await store.listMessages({ workspaceId: ws.id, conversationId: 'cv_unknown', afterSeq: 0 }),
+        ).toEqual([]);
+      });
+    });
+
+    describe('returned objects are copies', () => {
+      it('mutating a returned object or an input does not change stored state', async () => {
+        const ws = await makeWorkspace();
+        const agent = await makeAgent(ws.id);
+        const attributes = { plan: 'pro' };
+        const visitor = await makeVisitor(ws.id, { attributes });
+        const c = await makeConversation(ws.id, { visitorId: visitor.id });
+        const rated = (await store.updateConversation(ws.id, c.id, { rating: { score: 4, comment: 'ok' } }))!;
+        const [appended] = await store.appendMessages([msg(c, 'hello', 'cm')]);
+        const snapshot = structuredClone({ ws, agent, visitor, rated, message: appended!.message });
+
+        ws.name = 'mutated';
+        agent.email = 'mutated@example.com';
+        attributes.plan = 'mutated';
+        visitor.attributes.plan = 'mutated';
+        rated.rating!.score = 1;
+        rated.lastSeq = 99;
+        appended!.message.author.name = 'mutated';
+        appended!.message.text = 'mutated';
+        (await store.getWorkspace(ws.id))!.name = 'mutated';
+        (await store.getVisitor(ws.id, visitor.id))!.attributes.plan = 'mutated';
+        (await store.listConversations({ workspaceId: ws.id }))[0]!.rating!.comment = 'mutated';
+        (await store.listQueued()).forEach((q) => {
+          q.status = 'resolved';
+        });
+        (await allMessages(c))[0]!.author.type = 'bot';
+        (await store.listAgents(ws.id))[0]!.name = 'mutated';
+
+        expect(await store.getWorkspace(ws.id)).toEqual(snapshot.ws);
+        expect(await store.getAgent(ws.id, agent.id)).toEqual(snapshot.agent);
+        expect(await store.getAgentByEmail(snapshot.agent.email)).toEqual(snapshot.agent);
+        expect(await store.getVisitor(ws.id, visitor.id)).toEqual(snapshot.visitor);
+        expect(await store.getConversation(ws.id, c.id)).toEqual({
+          ...snapshot.rated,
+          lastSeq: 1,
+          updatedAt: expect.any(String),
+        });
+        expect(await allMessages(c)).toEqual([snapshot.message]);
+      });
+    });
+  });
+}

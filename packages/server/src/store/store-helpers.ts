@@ -1,0 +1,21 @@
+/** Page sizes shared by every Store implementation. */
+export const CONVERSATION_LIMIT = { default: 50, max: 200 } as const;
+export const MESSAGE_LIMIT = { default: 100, max: 1000 } as const;
+
+/** `limit` as an integer in [0, max]; `def` when absent. */
+export function clampLimit(limit: number | undefined, bounds: { default: number; max: number }): number {
+  if (limit === undefined || Number.isNaN(limit)) return bounds.default;
+  return Math.min(Math.max(Math.floor(limit), 0), bounds.max);
+}
+
+/** The listed keys of `patch` whose value is not undefined (extra runtime keys are dropped). */
+export function pickDefined<T extends object, K extends keyof T>(
+  patch: T,
+  keys: readonly K[],
+): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) {
+    if (patch[key] !== undefined) out[key] = patch[key];
+  }
+  return out;
+}

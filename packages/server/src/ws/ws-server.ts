@@ -1,0 +1,144 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CLOSE_CODES } from '@unique-support/protocol';
+import type { Logger } from 'pino';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { AccountService } from '../auth/account-service.ts';
+import { Session, type SessionDeps } from '../core/session.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+/** Hard limit of one frame; larger frames close the socket with 1009 (done by `ws`). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+export interface WebSocketDeps extends SessionDeps {
+  accounts: AccountService;
+  log: Logger;
+  metrics: Metrics;
+  /** Bytes a socket may have waiting before it is closed with 1013. */
+  maxBufferedBytes: number;
+}
+
+interface Client {
+  alive: boolean;
+  session: Session | null;
+}
+
+/**
+ * Binds `ws` to the HTTP server at `GET /ws?token=...`: authentication, heartbeats,
+ * bounded outbound queues. Everything else happens in the socket-free Session.
+ */
+export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  const clients = new Map<WebSocket, Client>();
+  let accepting = true;
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws' || !accepting) {
+      socket.end(
+        `HTTP/1.1 ${accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`,
+      );
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, url.searchParams.get('token')));
+  });
+
+  function onConnection(ws: WebSocket, token: string | null): void {
+    const client: Client = { alive: true, session: null };
+    clients.set(ws, client);
+    const early: string[] = [];
+
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      client.alive = true;
+      const text = isBinary ? null : data.toString();
+      if (text === null) {
+        ws.send(
+          JSON.stringify({
+            type: 'error',
+            code: 'BAD_REQUEST',
+            message: 'frames must be JSON text',
+            ref: null,
+          }),
+        );
+        return;
+      }
+      if (client.session) client.session.receive(text);
+      else if (early.length < 100) early.push(text);
+    });
+    ws.on('error', (err) => deps.log.debug({ err }, 'websocket error'));
+    ws.on('close', () => {
+      clients.delete(ws);
+      if (client.session) {
+        client.session.end();
+        deps.metrics.wsConnections.labels(client.session.principal.type).dec();
+      }
+    });
+
+    deps.accounts.authenticate(token).then(
+      (principal) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        const session = new Session(principal, connectionOf(ws, client), deps);
+        client.session = session;
+        deps.metrics.wsConnections.labels(principal.type).inc();
+        session.start();
+        for (const text of early.splice(0)) session.receive(text);
+      },
+      () => ws.close(CLOSE_CODES.UNAUTHORIZED, 'unauthorized'),
+    );
+  }
+
+  function connectionOf(ws: WebSocket, client: Client) {
+    return {
+      send(data: string) {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        if (ws.bufferedAmount > deps.maxBufferedBytes) {
+          // The client does not read fast enough: stop queueing, let it reconnect and resume by lastSeq.
+          deps.metrics.wsSlowClientsClosed.inc();
+          client.session?.end();
+          ws.close(CLOSE_CODES.TRY_AGAIN_LATER, 'too slow, reconnect');
+          return;
+        }
+        ws.send(data);
+      },
+      close: (code: number, reason: string) => ws.close(code, reason),
+    };
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const [ws, client] of clients) {
+      if (!client.alive) {
+        ws.terminate();
+        continue;
+      }
+      client.alive = false;
+      ws.ping();
+    }
+  }, deps.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    get connections() {
+      return clients.size;
+    },
+    /** Stops accepting, asks every client to reconnect elsewhere (1012) and waits until they are closed. */
+    async close(timeoutMs = 3000): Promise<void> {
+      accepting = false;
+      clearInterval(heartbeat);
+      const closed = [...clients.keys()].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === WebSocket.CLOSED) return resolve();
+            ws.once('close', () => resolve());
+            ws.close(CLOSE_CODES.SERVICE_RESTART, 'server restarting');
+          }),
+      );
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      await Promise.race([Promise.all(closed), timeout]);
+      for (const ws of clients.keys()) ws.terminate();
+      wss.close();
+    },
+  };
+}
