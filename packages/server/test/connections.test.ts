@@ -33,9 +33,9 @@ describe('connection upkeep', () => {
     await watcher.next(
       (f) => f.type === 'presence' && f.agentId === created.body.agent.id && f.status === 'online',
     );
-    const code = await new Promise<number>((resolve) => silent.once('close', (closeCode) => resolve(closeCode)));
-      number,
-    ];
+    const code = await new Promise<number>((resolve) =>
+      silent.once('close', (closeCode) => resolve(closeCode)),
+    );
     expect(code).toBe(1006); // terminated, no close handshake
     await watcher.next(
       (f) => f.type === 'presence' && f.agentId === created.body.agent.id && f.status === 'offline',
