@@ -8,7 +8,11 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('agent')]);
 export type Role = Static<typeof Role>;
 
-export const PresenceStatus = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]);
+export const PresenceStatus = Type.Union([
+  Type.Literal('online'),
+  Type.Literal('away'),
+  Type.Literal('offline'),
+]);
 export type PresenceStatus = Static<typeof PresenceStatus>;
 
 export const ConversationStatus = Type.Union([
