@@ -194,6 +194,10 @@ export class Session {
       this.deliver(conversationId, subscription, event),
     );
     this.subscriptions.set(conversationId, subscription);
+    // A lastSeq beyond the end (a stale client, a reset database) would hide every live
+    // message up to it: clamp it to what is stored, read after listening so nothing is missed.
+    const current = await this.deps.store.getConversation(this.principal.workspaceId, conversationId);
+    subscription.delivered = Math.min(lastSeq, current?.lastSeq ?? 0);
     await this.catchUp(conversationId, subscription);
     this.send({ type: 'subscribed', conversationId, lastSeq: subscription.delivered });
   }
