@@ -70,19 +70,16 @@ export class AccountService {
   async signup(input: { workspaceName: string; name: string; email: string; password: string }) {
     checkPassword(input.password);
     if (await this.store.getAgentByEmail(input.email)) throw emailTaken();
-    const workspace = await this.store.createWorkspace({
-      name: input.workspaceName,
-      widgetKey: `wk_${randomSecret(18)}`,
-      botEnabled: true,
-    });
-    const agent = await this.store.createAgent({
-      workspaceId: workspace.id,
-      name: input.name,
-      email: input.email.toLowerCase(),
-      role: 'admin',
-      maxConcurrent: DEFAULT_MAX_CONCURRENT,
-      passwordHash: await hashPassword(input.password),
-    });
+    const { workspace, agent } = await this.store.createWorkspaceWithAgent(
+      { name: input.workspaceName, widgetKey: `wk_${randomSecret(18)}`, botEnabled: true },
+      {
+        name: input.name,
+        email: input.email.toLowerCase(),
+        role: 'admin',
+        maxConcurrent: DEFAULT_MAX_CONCURRENT,
+        passwordHash: await hashPassword(input.password),
+      },
+    );
     const token = await this.tokens.sign({ type: 'agent', id: agent.id, workspaceId: workspace.id });
     return { token, agent: this.publicAgent(agent), workspace };
   }

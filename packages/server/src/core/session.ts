@@ -269,7 +269,7 @@ export class Session {
 function refOf(frame: unknown): string | null {
   if (typeof frame !== 'object' || frame === null) return null;
   const { clientMessageId, type } = frame as { clientMessageId?: unknown; type?: unknown };
-  if (typeof clientMessageId === 'string') return clientMessageId.slice(0, 100);
+  if (typeof clientMessageId === 'string' && clientMessageId) return clientMessageId.slice(0, 100);
   if (typeof type === 'string') return type.slice(0, 50);
   return null;
 }

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@unique-support/protocol';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccountService } from '../auth/account-service.ts';
 import type { Config } from '../config/config.ts';
@@ -51,6 +51,15 @@ export async function buildHttpServer(deps: HttpDeps) {
       return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : newId('req');
     },
     bodyLimit: 1024 * 1024,
+    // Long ids reach schema validation (400) instead of Fastify's 414.
+    routerOptions: { maxParamLength: 1000 },
+    // Errors Fastify raises before routing (a badly encoded URL): the contract's shape too.
+    frameworkErrors: (error, request, reply: FastifyReply) => {
+      const body: ErrorBody = {
+        error: { code: 'BAD_REQUEST', message: error.message, requestId: request.id },
+      };
+      reply.header('x-request-id', request.id).code(400).send(body);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler());

@@ -87,6 +87,16 @@ export class MemoryStore implements Store {
     return copy(workspace);
   }
 
+  async createWorkspaceWithAgent(
+    workspace: NewWorkspace,
+    agent: Omit<NewAgent, 'workspaceId'>,
+  ): Promise<{ workspace: Workspace; agent: AgentRecord }> {
+    if (this.agentIdByEmail.has(agent.email.toLowerCase()))
+      throw new AppError('CONFLICT', 'e-mail already in use');
+    const created = await this.createWorkspace(workspace);
+    return { workspace: created, agent: await this.createAgent({ ...agent, workspaceId: created.id }) };
+  }
+
   async getWorkspace(id: string): Promise<Workspace | null> {
     const workspace = this.workspaces.get(id);
     return workspace ? copy(workspace) : null;

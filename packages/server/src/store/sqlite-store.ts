@@ -380,6 +380,10 @@ export class SqliteStore implements Store {
   }
 
   async createWorkspace(input: NewWorkspace): Promise<Workspace> {
+    return this.insertWorkspace(input);
+  }
+
+  private insertWorkspace(input: NewWorkspace): Workspace {
     const row: WorkspaceRow = {
       id: newId('ws'),
       name: input.name,
@@ -394,6 +398,17 @@ export class SqliteStore implements Store {
       throw err;
     }
     return toWorkspace(row);
+  }
+
+  async createWorkspaceWithAgent(
+    workspace: NewWorkspace,
+    agent: Omit<NewAgent, 'workspaceId'>,
+  ): Promise<{ workspace: Workspace; agent: AgentRecord }> {
+    const both = this.conn.db.transaction(() => {
+      const created = this.insertWorkspace(workspace);
+      return { workspace: created, agent: this.insertAgent({ ...agent, workspaceId: created.id }) };
+    });
+    return both.immediate();
   }
 
   async getWorkspace(id: string): Promise<Workspace | null> {
@@ -423,6 +438,10 @@ export class SqliteStore implements Store {
   }
 
   async createAgent(input: NewAgent): Promise<AgentRecord> {
+    return this.insertAgent(input);
+  }
+
+  private insertAgent(input: NewAgent): AgentRecord {
     const row: AgentRow = {
       id: newId('ag'),
       workspace_id: input.workspaceId,

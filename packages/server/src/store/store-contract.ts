@@ -145,6 +145,27 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
     });
 
     describe('agents', () => {
+      it('createWorkspaceWithAgent creates both, or neither when the e-mail is taken', async () => {
+        const admin = {
+          name: 'Ann',
+          email: 'Ann@X.test',
+          role: 'admin' as const,
+          maxConcurrent: 3,
+          passwordHash: 'h',
+        };
+        const { workspace, agent } = await store.createWorkspaceWithAgent(
+          { name: 'Acme', widgetKey: 'wk_acme', botEnabled: true },
+          admin,
+        );
+        expect(agent).toMatchObject({ workspaceId: workspace.id, email: 'ann@x.test', role: 'admin' });
+        expect(await store.getWorkspace(workspace.id)).toEqual(workspace);
+
+        await expect(
+          store.createWorkspaceWithAgent({ name: 'Dup', widgetKey: 'wk_dup', botEnabled: true }, admin),
+        ).rejects.toMatchObject({ code: 'CONFLICT' });
+        expect(await store.getWorkspaceByWidgetKey('wk_dup')).toBeNull();
+      });
+
       it('createAgent stores the e-mail lower-cased and keeps the password hash', async () => {
         const ws = await makeWorkspace();
         const agent = await makeAgent(ws.id, {

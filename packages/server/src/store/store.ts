@@ -138,6 +138,11 @@ export interface Store {
   getOrCreateSecret(name: string, create: () => string): Promise<string>;
 
   createWorkspace(input: NewWorkspace): Promise<Workspace>;
+  /** A workspace and its first agent, both or neither (CONFLICT when the e-mail is taken). */
+  createWorkspaceWithAgent(
+    workspace: NewWorkspace,
+    agent: Omit<NewAgent, 'workspaceId'>,
+  ): Promise<{ workspace: Workspace; agent: AgentRecord }>;
   getWorkspace(id: string): Promise<Workspace | null>;
   getWorkspaceByWidgetKey(widgetKey: string): Promise<Workspace | null>;
   updateWorkspace(id: string, patch: WorkspacePatch): Promise<Workspace | null>;
