@@ -111,5 +111,19 @@ export const Message = Type.Object({
   text: Type.String(),
   clientMessageId: Nullable(Type.String()),
   createdAt: Timestamp,
+  /** A bot answer cut short (an agent took over while it streamed): `text` is what was said. */
+  interrupted: Type.Optional(Type.Boolean()),
 });
 export type Message = Static<typeof Message>;
+
+/** A knowledge-base article of a workspace: what the bot answers from. */
+export const Article = Type.Object({
+  id: Type.String(),
+  workspaceId: Type.String(),
+  title: Type.String(),
+  body: Type.String(),
+  tags: Type.Array(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Article = Static<typeof Article>;

@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import { AccountService } from './auth/account-service.ts';
 import { TokenService } from './auth/tokens.ts';
 import { PlaceholderBot } from './bot/placeholder-bot.ts';
+import { KnowledgeIndex } from './bot/retrieval/knowledge-index.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import type { Config } from './config/config.ts';
 import { ConversationService } from './core/conversation-service.ts';
+import { KnowledgeService } from './core/knowledge-service.ts';
 import { MessageWriter } from './core/message-writer.ts';
 import { LocalPresence } from './core/presence.ts';
 import { Router } from './core/router.ts';
@@ -52,6 +54,7 @@ export async function createServer(options: ServerOptions) {
   conversations.attach(router, new PlaceholderBot());
   const accounts = new AccountService(store, new TokenService(secret), presence, log);
   await accounts.seed(config.adminEmail, config.adminPassword);
+  const knowledge = new KnowledgeService({ store, index: new KnowledgeIndex({ store }) });
 
   presence.onChange((change) => {
     bus.publish(`agents:${change.workspaceId}`, {
@@ -67,7 +70,7 @@ export async function createServer(options: ServerOptions) {
     await store.ping().catch(() => down.push('database'));
     return down;
   };
-  const http = await buildHttpServer({ config, log, metrics, accounts, conversations, readiness });
+  const http = await buildHttpServer({ config, log, metrics, accounts, conversations, knowledge, readiness });
   const ws = attachWebSocketServer(http.server, {
     store,
     bus,

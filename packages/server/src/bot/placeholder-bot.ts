@@ -24,13 +24,13 @@ export class PlaceholderBot implements Bot {
 
   async onVisitorMessage(conversation: Conversation, message: Message, actions: BotActions): Promise<void> {
     if (asksForHuman(message.text, this.handoffKeywords)) {
-      await actions.reply(conversation, ['Connecting you with a human agent…']);
+      await actions.reply(conversation, 'Connecting you with a human agent…');
       await actions.handoffConversation(conversation);
       return;
     }
-    await actions.reply(conversation, [
-      "I'm the virtual assistant. ",
-      'I cannot answer that yet: type "human" (or 转人工) to talk to a person.',
-    ]);
+    await actions.reply(
+      conversation,
+      'I\'m the virtual assistant. I cannot answer that yet: type "human" (or 转人工) to talk to a person.',
+    );
   }
 }

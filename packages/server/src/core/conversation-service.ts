@@ -8,16 +8,34 @@ import type { MessageWriter } from './message-writer.ts';
 import { authorOf, type Principal } from './principal.ts';
 import type { Router } from './router.ts';
 
+/**
+ * A bot answer being streamed: each `push` goes out as a `message.delta` at once; `complete`
+ * stores the whole text as one message (`message.completed`, same id as the deltas).
+ * Once `signal` aborts (an agent took over), pushes are dropped and `complete` stores what
+ * was said so far marked `interrupted`.
+ */
+export interface BotReply {
+  readonly messageId: string;
+  /** The text pushed so far. */
+  readonly text: string;
+  push(delta: string): void;
+  /** Stores the answer (`text` replaces what was pushed, e.g. after a guard cut it); null when empty. */
+  complete(text?: string): Promise<Message | null>;
+}
+
 /** What a bot may do in a conversation: the "direct connection" of server-side participants. */
 export interface BotActions {
-  /** Streams `text` as deltas, stores it whole, then publishes `message.completed`. */
-  reply(conversation: Conversation, chunks: AsyncIterable<string> | Iterable<string>): Promise<Message>;
+  openReply(conversation: Conversation, signal?: AbortSignal): BotReply;
+  /** A whole answer at once (a canned or cached one). */
+  reply(conversation: Conversation, text: string, signal?: AbortSignal): Promise<Message | null>;
   handoffConversation(conversation: Conversation): Promise<Conversation>;
 }
 
 export interface Bot {
   /** Called after a visitor message is stored in a conversation whose status is `bot`. */
   onVisitorMessage(conversation: Conversation, message: Message, actions: BotActions): Promise<void>;
+  /** Every change of a conversation: a bot stops answering one that is no longer `bot`. */
+  onConversationChanged?(conversation: Conversation): void;
 }
 
 export interface ConversationServiceOptions {
@@ -199,33 +217,49 @@ export class ConversationService implements BotActions {
     this.publish(conversationId, { type: 'typing', conversationId, author: authorOf(principal), isTyping });
   }
 
-  /** BotActions.reply: deltas go out as they come; the whole answer is stored once. */
-  async reply(
-    conversation: Conversation,
-    chunks: AsyncIterable<string> | Iterable<string>,
-  ): Promise<Message> {
+  openReply(conversation: Conversation, signal?: AbortSignal): BotReply {
     const messageId = newId('msg');
+    const publish = (frame: ServerFrame) => this.publish(conversation.id, frame);
+    const writer = this.writer;
+    const maxTextLength = this.maxTextLength;
     let text = '';
-    for await (const delta of chunks) {
-      if (!delta) continue;
-      text += delta;
-      this.publish(conversation.id, {
-        type: 'message.delta',
-        conversationId: conversation.id,
-        messageId,
-        delta,
-      });
-    }
-    const { message } = await this.writer.append({
-      id: messageId,
-      workspaceId: conversation.workspaceId,
-      conversationId: conversation.id,
-      author: { type: 'bot', id: null, name: 'Assistant' },
-      text: text.slice(0, this.maxTextLength),
-      clientMessageId: messageId,
-    });
-    this.publish(conversation.id, { type: 'message.completed', message });
-    return message;
+    let completed: Promise<Message | null> | null = null;
+    return {
+      messageId,
+      get text() {
+        return text;
+      },
+      push(delta: string) {
+        if (!delta || completed || signal?.aborted) return;
+        text += delta;
+        publish({ type: 'message.delta', conversationId: conversation.id, messageId, delta });
+      },
+      complete(finalText?: string) {
+        completed ??= (async () => {
+          const whole = (finalText ?? text).slice(0, maxTextLength);
+          if (!whole.trim()) return null;
+          const interrupted = signal?.aborted === true;
+          const { message } = await writer.append({
+            id: messageId,
+            workspaceId: conversation.workspaceId,
+            conversationId: conversation.id,
+            author: { type: 'bot', id: null, name: 'Assistant' },
+            text: whole,
+            clientMessageId: messageId,
+            ...(interrupted && { interrupted }),
+          });
+          publish({ type: 'message.completed', message });
+          return message;
+        })();
+        return completed;
+      },
+    };
+  }
+
+  reply(conversation: Conversation, text: string, signal?: AbortSignal): Promise<Message | null> {
+    const reply = this.openReply(conversation, signal);
+    reply.push(text);
+    return reply.complete();
   }
 
   /** Resolves when background work started so far (bot turns, routing) is over. */
@@ -306,6 +340,7 @@ export class ConversationService implements BotActions {
 
   /** Router callback and every status change: tell the conversation and the workspace's agents. */
   changed(conversation: Conversation): void {
+    this.bot?.onConversationChanged?.(conversation);
     const frame: ServerFrame = { type: 'conversation.updated', conversation };
     this.bus.publish(topics.workspaceAgents(conversation.workspaceId), frame);
     this.bus.publish(topics.conversation(conversation.id), frame);

@@ -9,12 +9,14 @@ import type { Logger } from 'pino';
 import type { AccountService } from '../auth/account-service.ts';
 import type { Config } from '../config/config.ts';
 import type { ConversationService } from '../core/conversation-service.ts';
+import type { KnowledgeService } from '../core/knowledge-service.ts';
 import type { Principal } from '../core/principal.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { knowledgeRoutes } from './routes/knowledge.ts';
 
 export interface HttpDeps {
   config: Config;
@@ -22,6 +24,7 @@ export interface HttpDeps {
   metrics: Metrics;
   accounts: AccountService;
   conversations: ConversationService;
+  knowledge: KnowledgeService;
   /** Names of what is down (empty when ready). */
   readiness: () => Promise<string[]>;
 }
@@ -114,6 +117,7 @@ export async function buildHttpServer(deps: HttpDeps) {
 
   await app.register(accountRoutes, { prefix: '/api/v1', ...deps });
   await app.register(conversationRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(knowledgeRoutes, { prefix: '/api/v1', ...deps });
   return app;
 }
 

@@ -1,5 +1,6 @@
 import {
   Agent,
+  Article,
   Attributes,
   Conversation,
   ConversationStatus,
@@ -96,3 +97,36 @@ export const ConversationResponse = Type.Object({ conversation: Conversation });
 export const ConversationsResponse = Type.Object({ conversations: Type.Array(Conversation) });
 export const MessageResponse = Type.Object({ message: Message });
 export const MessagesResponse = Type.Object({ messages: Type.Array(Message) });
+
+// Knowledge base. Lengths are checked again after trimming (KnowledgeService).
+const ArticleTitle = Type.String({ minLength: 1, maxLength: 200 });
+const ArticleText = Type.String({ minLength: 1, maxLength: 20_000 });
+const ArticleTags = Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 });
+
+export const ArticleBody = Type.Object(
+  { title: ArticleTitle, body: ArticleText, tags: Type.Optional(ArticleTags) },
+  { additionalProperties: false },
+);
+export const ArticlePatchBody = Type.Object(
+  { title: Type.Optional(ArticleTitle), body: Type.Optional(ArticleText), tags: Type.Optional(ArticleTags) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const KnowledgeSearchQuery = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: 500 }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+});
+
+export const ArticleResponse = Type.Object({ article: Article });
+export const ArticlesResponse = Type.Object({ articles: Type.Array(Article) });
+export const KnowledgeSearchResponse = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      articleId: Type.String(),
+      title: Type.String(),
+      /** The passage of the article that matched best. */
+      text: Type.String(),
+      /** Cosine similarity, higher is better; results below the server's threshold are left out. */
+      score: Type.Number(),
+    }),
+  ),
+});

@@ -1,15 +1,17 @@
-import type { Conversation, Message, Visitor, Workspace } from '@unique-support/protocol';
+import type { Article, Conversation, Message, Visitor, Workspace } from '@unique-support/protocol';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type {
   AgentPatch,
   AgentRecord,
   AppendResult,
+  ArticlePatch,
   ConversationExpectation,
   ConversationFilter,
   ConversationPatch,
   MessageQuery,
   NewAgent,
+  NewArticle,
   NewConversation,
   NewMessage,
   NewVisitor,
@@ -29,6 +31,7 @@ const bumpIso = (previous: string) => new Date(Math.max(Date.now(), Date.parse(p
 const WORKSPACE_PATCH_KEYS = ['name', 'botEnabled'] as const;
 const AGENT_PATCH_KEYS = ['name', 'role', 'maxConcurrent', 'passwordHash'] as const;
 const VISITOR_PATCH_KEYS = ['name', 'email', 'attributes', 'pageUrl', 'ip', 'lastSeenAt'] as const;
+const ARTICLE_PATCH_KEYS = ['title', 'body', 'tags'] as const;
 const CONVERSATION_PATCH_KEYS = [
   'status',
   'assigneeId',
@@ -56,6 +59,7 @@ export class MemoryStore implements Store {
   private readonly visitors = new Map<string, Visitor>();
   private readonly conversations = new Map<string, Conversation>();
   private readonly logs = new Map<string, ConversationLog>();
+  private readonly articles = new Map<string, Article>();
 
   async init(): Promise<void> {}
 
@@ -298,6 +302,7 @@ export class MemoryStore implements Store {
         text: input.text,
         clientMessageId,
         createdAt: now,
+        ...(input.interrupted === true && { interrupted: true }),
       };
       log.messages.push(message);
       if (clientMessageId !== null) log.byClientId.set(clientMessageId, message);
@@ -316,6 +321,50 @@ export class MemoryStore implements Store {
     const messages = this.logs.get(query.conversationId)!.messages;
     const start = Math.max(0, Math.floor(query.afterSeq));
     return messages.slice(start, start + clampLimit(query.limit, MESSAGE_LIMIT)).map(copy);
+  }
+
+  async createArticle(input: NewArticle): Promise<Article> {
+    const now = nowIso();
+    const article: Article = {
+      id: newId('art'),
+      workspaceId: input.workspaceId,
+      title: input.title,
+      body: input.body,
+      tags: copy(input.tags),
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.articles.set(article.id, article);
+    return copy(article);
+  }
+
+  async getArticle(workspaceId: string, id: string): Promise<Article | null> {
+    const article = scoped(this.articles, workspaceId, id);
+    return article ? copy(article) : null;
+  }
+
+  async listArticles(workspaceId: string): Promise<Article[]> {
+    return [...this.articles.values()]
+      .filter((a) => a.workspaceId === workspaceId)
+      .sort((a, b) => compareDesc(a.updatedAt, b.updatedAt) || compareDesc(a.id, b.id))
+      .map(copy);
+  }
+
+  async updateArticle(workspaceId: string, id: string, patch: ArticlePatch): Promise<Article | null> {
+    const article = scoped(this.articles, workspaceId, id);
+    if (!article) return null;
+    const updated: Article = {
+      ...article,
+      ...copy(pickDefined(patch, ARTICLE_PATCH_KEYS)),
+      updatedAt: bumpIso(article.updatedAt),
+    };
+    this.articles.set(id, updated);
+    return copy(updated);
+  }
+
+  async deleteArticle(workspaceId: string, id: string): Promise<boolean> {
+    if (!scoped(this.articles, workspaceId, id)) return false;
+    return this.articles.delete(id);
   }
 
   private findWorkspaceByWidgetKey(widgetKey: string): Workspace | undefined {

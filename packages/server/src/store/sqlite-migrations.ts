@@ -90,6 +90,24 @@ export const sqliteMigrations: readonly Migration[] = [
         WHERE client_message_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'articles and interrupted messages',
+    sql: `
+      CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX articles_recent ON articles (workspace_id, updated_at);
+
+      ALTER TABLE messages ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /**

@@ -9,6 +9,8 @@ import { storeContract } from './store-contract.ts';
 
 storeContract('SqliteStore (:memory:)', () => new SqliteStore({ path: ':memory:' }));
 
+const latest = sqliteMigrations.at(-1)!.version;
+
 describe('SqliteStore on a file', () => {
   let dir: string;
   const open: SqliteStore[] = [];
@@ -69,7 +71,9 @@ describe('SqliteStore on a file', () => {
     await first.close();
 
     const rowsAfterFirst = migrationRows(file);
-    expect(rowsAfterFirst).toEqual([{ version: 1, name: 'initial', applied_at: expect.any(Number) }]);
+    expect(rowsAfterFirst).toEqual(
+      sqliteMigrations.map((m) => ({ version: m.version, name: m.name, applied_at: expect.any(Number) })),
+    );
 
     const second = await openStore(file);
     expect(await second.getWorkspace(ws.id)).toEqual(ws);
@@ -89,8 +93,8 @@ describe('SqliteStore on a file', () => {
     try {
       expect(migrateSqlite(db)).toEqual(sqliteMigrations.map((m) => m.version));
       expect(migrateSqlite(db)).toEqual([]);
-      const next = { version: 2, name: 'next', sql: 'CREATE TABLE extra (id INTEGER PRIMARY KEY);' };
-      expect(migrateSqlite(db, [...sqliteMigrations, next])).toEqual([2]);
+      const next = { version: latest + 1, name: 'next', sql: 'CREATE TABLE extra (id INTEGER PRIMARY KEY);' };
+      expect(migrateSqlite(db, [...sqliteMigrations, next])).toEqual([latest + 1]);
       expect(() => migrateSqlite(db)).toThrow(/newer than this build/);
     } finally {
       db.close();
@@ -102,16 +106,48 @@ describe('SqliteStore on a file', () => {
     try {
       migrateSqlite(db);
       const broken = {
-        version: 2,
+        version: latest + 1,
         name: 'broken',
         sql: 'CREATE TABLE half (id INTEGER); SELECT nope FROM nowhere;',
       };
       expect(() => migrateSqlite(db, [...sqliteMigrations, broken])).toThrow();
-      expect(db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(1);
+      expect(db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(latest);
       expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").pluck().get()).toBe(0);
     } finally {
       db.close();
     }
+  });
+
+  it('upgrades a version 1 database: existing messages keep their shape, articles work', async () => {
+    const file = path.join(dir, 'v1.db');
+    const db = new Database(file);
+    try {
+      migrateSqlite(db, sqliteMigrations.slice(0, 1));
+      db.exec(`
+        INSERT INTO workspaces VALUES ('ws_1', 'Acme', 'wk_1', 1, 0);
+        INSERT INTO visitors VALUES ('vi_1', 'ws_1', NULL, NULL, '{}', NULL, NULL, 0, 0);
+        INSERT INTO conversations (id, workspace_id, visitor_id, status, created_at, updated_at, last_seq)
+          VALUES ('cv_1', 'ws_1', 'vi_1', 'bot', 0, 0, 1);
+        INSERT INTO messages VALUES ('msg_1', 'cv_1', 1, 'bot', NULL, 'Bot', 'old answer', NULL, 0);
+      `);
+    } finally {
+      db.close();
+    }
+    const store = await openStore(file);
+    expect(migrationRows(file).map((r: any) => r.version)).toEqual(sqliteMigrations.map((m) => m.version));
+    expect(await store.listMessages({ workspaceId: 'ws_1', conversationId: 'cv_1', afterSeq: 0 })).toEqual([
+      {
+        id: 'msg_1',
+        conversationId: 'cv_1',
+        seq: 1,
+        author: { type: 'bot', id: null, name: 'Bot' },
+        text: 'old answer',
+        clientMessageId: null,
+        createdAt: new Date(0).toISOString(),
+      },
+    ]);
+    const article = await store.createArticle({ workspaceId: 'ws_1', title: 'T', body: 'B', tags: ['x'] });
+    expect(await store.listArticles('ws_1')).toEqual([article]);
   });
 
   it('uses WAL, foreign keys, a busy timeout and synchronous NORMAL by default', async () => {

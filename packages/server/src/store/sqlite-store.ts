@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
+  Article,
   AuthorType,
   Conversation,
   ConversationStatus,
@@ -17,11 +18,13 @@ import type {
   AgentPatch,
   AgentRecord,
   AppendResult,
+  ArticlePatch,
   ConversationExpectation,
   ConversationFilter,
   ConversationPatch,
   MessageQuery,
   NewAgent,
+  NewArticle,
   NewConversation,
   NewMessage,
   NewVisitor,
@@ -99,6 +102,17 @@ interface MessageRow {
   text: string;
   client_message_id: string | null;
   created_at: number;
+  interrupted: number;
+}
+
+interface ArticleRow {
+  id: string;
+  workspace_id: string;
+  title: string;
+  body: string;
+  tags: string;
+  created_at: number;
+  updated_at: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -168,11 +182,23 @@ const toMessage = (r: MessageRow): Message => ({
   text: r.text,
   clientMessageId: r.client_message_id,
   createdAt: iso(r.created_at),
+  ...(r.interrupted === 1 && { interrupted: true }),
+});
+
+const toArticle = (r: ArticleRow): Article => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  title: r.title,
+  body: r.body,
+  tags: JSON.parse(r.tags),
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
 });
 
 const WORKSPACE_PATCH_COLUMNS = ['name', 'bot_enabled'] as const;
 const AGENT_PATCH_COLUMNS = ['name', 'role', 'max_concurrent', 'password_hash'] as const;
 const VISITOR_PATCH_COLUMNS = ['name', 'email', 'attributes', 'page_url', 'ip', 'last_seen_at'] as const;
+const ARTICLE_PATCH_COLUMNS = ['title', 'body', 'tags'] as const;
 const CONVERSATION_PATCH_COLUMNS = [
   'status',
   'assignee_id',
@@ -201,7 +227,7 @@ function patchParams<C extends string>(values: Record<C, SqlValue | undefined>):
 }
 
 const MESSAGE_COLUMNS =
-  'm.id, m.conversation_id, m.seq, m.author_type, m.author_id, m.author_name, m.text, m.client_message_id, m.created_at';
+  'm.id, m.conversation_id, m.seq, m.author_type, m.author_id, m.author_name, m.text, m.client_message_id, m.created_at, m.interrupted';
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -287,9 +313,9 @@ function prepareStatements(db: Database.Database) {
     ),
     insertMessage: db.prepare<MessageRow>(
       `INSERT INTO messages (id, conversation_id, seq, author_type, author_id, author_name, text,
-         client_message_id, created_at)
+         client_message_id, created_at, interrupted)
        VALUES (@id, @conversation_id, @seq, @author_type, @author_id, @author_name, @text,
-         @client_message_id, @created_at)`,
+         @client_message_id, @created_at, @interrupted)`,
     ),
     advanceConversation: db.prepare<[number, number, string]>(
       'UPDATE conversations SET last_seq = ?, updated_at = MAX(updated_at, ?) WHERE id = ?',
@@ -302,6 +328,22 @@ function prepareStatements(db: Database.Database) {
        WHERE c.id = @conversation_id AND c.workspace_id = @workspace_id AND m.seq > @after_seq
        ORDER BY m.seq LIMIT @limit`,
     ),
+
+    insertArticle: db.prepare<ArticleRow>(
+      `INSERT INTO articles (id, workspace_id, title, body, tags, created_at, updated_at)
+       VALUES (@id, @workspace_id, @title, @body, @tags, @created_at, @updated_at)`,
+    ),
+    getArticle: db.prepare<[string, string], ArticleRow>(
+      'SELECT * FROM articles WHERE id = ? AND workspace_id = ?',
+    ),
+    listArticles: db.prepare<[string], ArticleRow>(
+      'SELECT * FROM articles WHERE workspace_id = ? ORDER BY updated_at DESC, id DESC',
+    ),
+    updateArticle: db.prepare<Record<string, SqlValue>, ArticleRow>(
+      `UPDATE articles SET ${setClause(ARTICLE_PATCH_COLUMNS)}, updated_at = MAX(updated_at, @now)
+       WHERE id = @id AND workspace_id = @workspace_id RETURNING *`,
+    ),
+    deleteArticle: db.prepare<[string, string]>('DELETE FROM articles WHERE id = ? AND workspace_id = ?'),
   };
 }
 
@@ -639,6 +681,48 @@ export class SqliteStore implements Store {
     return rows.map(toMessage);
   }
 
+  async createArticle(input: NewArticle): Promise<Article> {
+    const now = Date.now();
+    const row: ArticleRow = {
+      id: newId('art'),
+      workspace_id: input.workspaceId,
+      title: input.title,
+      body: input.body,
+      tags: JSON.stringify(input.tags),
+      created_at: now,
+      updated_at: now,
+    };
+    this.conn.st.insertArticle.run(row);
+    return toArticle(row);
+  }
+
+  async getArticle(workspaceId: string, id: string): Promise<Article | null> {
+    const row = this.conn.st.getArticle.get(id, workspaceId);
+    return row ? toArticle(row) : null;
+  }
+
+  async listArticles(workspaceId: string): Promise<Article[]> {
+    return this.conn.st.listArticles.all(workspaceId).map(toArticle);
+  }
+
+  async updateArticle(workspaceId: string, id: string, patch: ArticlePatch): Promise<Article | null> {
+    const row = this.conn.st.updateArticle.get({
+      id,
+      workspace_id: workspaceId,
+      now: Date.now(),
+      ...patchParams<(typeof ARTICLE_PATCH_COLUMNS)[number]>({
+        title: patch.title,
+        body: patch.body,
+        tags: patch.tags === undefined ? undefined : JSON.stringify(patch.tags),
+      }),
+    });
+    return row ? toArticle(row) : null;
+  }
+
+  async deleteArticle(workspaceId: string, id: string): Promise<boolean> {
+    return this.conn.st.deleteArticle.run(id, workspaceId).changes > 0;
+  }
+
   /** Runs inside the batch transaction; a throw rolls the whole batch back. */
   private append(st: Statements, batch: readonly NewMessage[]): AppendResult[] {
     const now = Date.now();
@@ -676,6 +760,7 @@ export class SqliteStore implements Store {
         text: input.text,
         client_message_id: clientMessageId,
         created_at: now,
+        interrupted: input.interrupted === true ? 1 : 0,
       };
       st.insertMessage.run(row);
       results.push({ message: toMessage(row), created: true });

@@ -1,7 +1,15 @@
 import type { Conversation } from '@unique-support/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../errors.ts';
-import type { NewAgent, NewConversation, NewMessage, NewVisitor, NewWorkspace, Store } from './store.ts';
+import type {
+  NewAgent,
+  NewArticle,
+  NewConversation,
+  NewMessage,
+  NewVisitor,
+  NewWorkspace,
+  Store,
+} from './store.ts';
 
 /**
  * The behaviour every Store implementation must have. Each test gets a fresh,
@@ -11,6 +19,8 @@ import type { NewAgent, NewConversation, NewMessage, NewVisitor, NewWorkspace, S
  * - `listMessages` for a conversation of another workspace (or an unknown one) returns [],
  *   the list form of "reads scoped to a workspace return null".
  * - widget keys are unique: a taken one throws AppError CONFLICT.
+ * - `interrupted` is present on a message (as `true`) only when it was stored as interrupted.
+ * - articles with the same `updatedAt` list by id, descending (as conversations do).
  */
 export function storeContract(name: string, createStore: () => Promise<Store> | Store): void {
   describe(`Store contract: ${name}`, () => {
@@ -77,6 +87,15 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
       text,
       clientMessageId,
     });
+
+    const makeArticle = (workspaceId: string, over: Partial<NewArticle> = {}) =>
+      store.createArticle({
+        workspaceId,
+        title: 'How to return an item',
+        body: 'Returns are free within 30 days.',
+        tags: ['returns', '退货'],
+        ...over,
+      });
 
     const allMessages = (c: Pick<Conversation, 'id' | 'workspaceId'>) =>
       store.listMessages({ workspaceId: c.workspaceId, conversationId: c.id, afterSeq: 0, limit: 1000 });
@@ -696,6 +715,30 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         expect(new Set(stored.map((m) => m.id)).size).toBe(5);
       });
 
+      it('an interrupted message is stored and returned with interrupted: true; others omit the field', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        const bot = { type: 'bot', id: null, name: 'Bot' } as const;
+        const results = await store.appendMessages([
+          { ...msg(c, 'question', 'q1') },
+          { ...msg(c, 'a partial ans'), author: bot, interrupted: true },
+          { ...msg(c, 'a whole answer'), author: bot, interrupted: false },
+        ]);
+        const [plain, cut, whole] = results.map((r) => r.message);
+        expect(cut).toMatchObject({ seq: 2, text: 'a partial ans', interrupted: true });
+        expect(Object.keys(plain!)).not.toContain('interrupted');
+        expect(Object.keys(whole!)).not.toContain('interrupted');
+
+        const stored = await allMessages(c);
+        expect(stored).toEqual([plain, cut, whole]);
+        expect(stored.map((m) => 'interrupted' in m)).toEqual([false, true, false]);
+        expect(stored[1]!.interrupted).toBe(true);
+        // A retried clientMessageId returns the stored message as it was.
+        const [retry] = await store.appendMessages([{ ...msg(c, 'question', 'q1'), interrupted: true }]);
+        expect(retry).toEqual({ created: false, message: plain });
+        expect('interrupted' in retry!.message).toBe(false);
+      });
+
       it('an empty batch returns []', async () => {
         expect(await store.appendMessages([])).toEqual([]);
       });
@@ -857,6 +900,133 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         expect(
           await store.listMessages({ workspaceId: ws.id, conversationId: 'cv_unknown', afterSeq: 0 }),
         ).toEqual([]);
+      });
+    });
+
+    describe('articles', () => {
+      it('createArticle returns the stored article, updatedAt = createdAt', async () => {
+        const ws = await makeWorkspace();
+        const article = await makeArticle(ws.id, {
+          title: '退货政策',
+          body: '收到商品 7 天内可以申请退货。\n\nSecond paragraph.',
+          tags: ['退货', 'returns'],
+        });
+        expect(article).toEqual({
+          id: expect.any(String),
+          workspaceId: ws.id,
+          title: '退货政策',
+          body: '收到商品 7 天内可以申请退货。\n\nSecond paragraph.',
+          tags: ['退货', 'returns'],
+          createdAt: expect.any(String),
+          updatedAt: article.createdAt,
+        });
+        expectIso(article.createdAt);
+        expect(await store.getArticle(ws.id, article.id)).toEqual(article);
+        const untagged = await makeArticle(ws.id, { tags: [] });
+        expect((await store.getArticle(ws.id, untagged.id))!.tags).toEqual([]);
+        expect(untagged.id).not.toBe(article.id);
+      });
+
+      it('getArticle returns null for another workspace or an unknown id', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const article = await makeArticle(ws.id);
+        expect(await store.getArticle(other.id, article.id)).toBeNull();
+        expect(await store.getArticle(ws.id, 'art_unknown')).toBeNull();
+      });
+
+      it("listArticles returns the workspace's articles, newest updatedAt first", async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        clockAt('2030-01-01T00:00:01.000Z');
+        const a1 = await makeArticle(ws.id, { title: 'one' });
+        clockAt('2030-01-01T00:00:02.000Z');
+        const a2 = await makeArticle(ws.id, { title: 'two' });
+        await makeArticle(other.id, { title: 'theirs' });
+        clockAt('2030-01-01T00:00:03.000Z');
+        const a3 = await makeArticle(ws.id, { title: 'three' });
+        expect(await store.listArticles(ws.id)).toEqual([a3, a2, a1]);
+
+        clockAt('2030-01-01T00:00:04.000Z');
+        const touched = await store.updateArticle(ws.id, a1.id, { body: 'edited' });
+        expect((await store.listArticles(ws.id)).map((a) => a.id)).toEqual([a1.id, a3.id, a2.id]);
+        expect((await store.listArticles(ws.id))[0]).toEqual(touched);
+        expect((await store.listArticles(other.id)).map((a) => a.title)).toEqual(['theirs']);
+        expect(await store.listArticles('ws_unknown')).toEqual([]);
+      });
+
+      it('listArticles breaks updatedAt ties by id, descending', async () => {
+        const ws = await makeWorkspace();
+        clockAt('2030-01-01T00:00:00.000Z');
+        const articles = [await makeArticle(ws.id), await makeArticle(ws.id), await makeArticle(ws.id)];
+        const expected = articles.map((a) => a.id).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+        expect((await store.listArticles(ws.id)).map((a) => a.id)).toEqual(expected);
+      });
+
+      it('updateArticle changes only the given fields and bumps updatedAt, never backwards', async () => {
+        const ws = await makeWorkspace();
+        clockAt('2030-01-01T00:00:00.000Z');
+        const article = await makeArticle(ws.id);
+        clockAt('2030-01-01T00:01:00.000Z');
+        const retitled = await store.updateArticle(ws.id, article.id, { title: 'Returns' });
+        expect(retitled).toEqual({ ...article, title: 'Returns', updatedAt: '2030-01-01T00:01:00.000Z' });
+        clockAt('2030-01-01T00:02:00.000Z');
+        const rest = await store.updateArticle(ws.id, article.id, { body: 'New body', tags: [] });
+        expect(rest).toEqual({
+          ...article,
+          title: 'Returns',
+          body: 'New body',
+          tags: [],
+          updatedAt: '2030-01-01T00:02:00.000Z',
+        });
+        clockAt('2030-01-01T00:00:30.000Z');
+        const late = await store.updateArticle(ws.id, article.id, { tags: ['a', 'b'] });
+        expect(late).toEqual({ ...rest, tags: ['a', 'b'] });
+        expect(await store.getArticle(ws.id, article.id)).toEqual(late);
+        expect(late!.createdAt).toBe('2030-01-01T00:00:00.000Z');
+      });
+
+      it('updateArticle returns null and writes nothing for another workspace or an unknown id', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const article = await makeArticle(ws.id);
+        expect(await store.updateArticle(other.id, article.id, { title: 'Pwned' })).toBeNull();
+        expect(await store.updateArticle(ws.id, 'art_unknown', { title: 'x' })).toBeNull();
+        expect(await store.getArticle(ws.id, article.id)).toEqual(article);
+      });
+
+      it('deleteArticle removes it once: true, then false; another workspace gets false and changes nothing', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const kept = await makeArticle(ws.id, { title: 'kept' });
+        const doomed = await makeArticle(ws.id, { title: 'doomed' });
+        expect(await store.deleteArticle(other.id, doomed.id)).toBe(false);
+        expect(await store.getArticle(ws.id, doomed.id)).toEqual(doomed);
+        expect(await store.deleteArticle(ws.id, doomed.id)).toBe(true);
+        expect(await store.deleteArticle(ws.id, doomed.id)).toBe(false);
+        expect(await store.deleteArticle(ws.id, 'art_unknown')).toBe(false);
+        expect(await store.getArticle(ws.id, doomed.id)).toBeNull();
+        expect(await store.updateArticle(ws.id, doomed.id, { title: 'back' })).toBeNull();
+        expect(await store.listArticles(ws.id)).toEqual([kept]);
+      });
+
+      it('returned articles and inputs are copies', async () => {
+        const ws = await makeWorkspace();
+        const tags = ['returns'];
+        const article = await makeArticle(ws.id, { tags });
+        const snapshot = structuredClone(article);
+        tags.push('mutated');
+        article.tags.push('mutated');
+        article.title = 'mutated';
+        (await store.getArticle(ws.id, article.id))!.tags.push('mutated');
+        (await store.listArticles(ws.id))[0]!.tags[0] = 'mutated';
+        expect(await store.getArticle(ws.id, article.id)).toEqual(snapshot);
+
+        const patchTags = ['x'];
+        const updated = (await store.updateArticle(ws.id, article.id, { tags: patchTags }))!;
+        patchTags.push('mutated');
+        updated.tags.push('mutated');
+        expect((await store.getArticle(ws.id, article.id))!.tags).toEqual(['x']);
       });
     });
 

@@ -1,5 +1,6 @@
 import type {
   Agent,
+  Article,
   Attributes,
   Author,
   Conversation,
@@ -105,6 +106,21 @@ export interface NewMessage {
   author: Author;
   text: string;
   clientMessageId: string | null;
+  /** A bot answer cut short by a takeover. @default false */
+  interrupted?: boolean;
+}
+
+export interface NewArticle {
+  workspaceId: string;
+  title: string;
+  body: string;
+  tags: string[];
+}
+
+export interface ArticlePatch {
+  title?: string;
+  body?: string;
+  tags?: string[];
 }
 
 export interface AppendResult {
@@ -192,4 +208,12 @@ export interface Store {
   appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]>;
   /** Oldest first, `seq > afterSeq`. */
   listMessages(query: MessageQuery): Promise<Message[]>;
+
+  createArticle(input: NewArticle): Promise<Article>;
+  getArticle(workspaceId: string, id: string): Promise<Article | null>;
+  /** Every article of the workspace, newest `updatedAt` first. */
+  listArticles(workspaceId: string): Promise<Article[]>;
+  updateArticle(workspaceId: string, id: string, patch: ArticlePatch): Promise<Article | null>;
+  /** false when there was no such article in the workspace. */
+  deleteArticle(workspaceId: string, id: string): Promise<boolean>;
 }
