@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AccountService } from './auth/account-service.ts';
 import { TokenService } from './auth/tokens.ts';
-import { PlaceholderBot } from './bot/placeholder-bot.ts';
-import { KnowledgeIndex } from './bot/retrieval/knowledge-index.ts';
+import { createBot } from './bot/create-bot.ts';
+import { type LlmConfig, loadLlmConfig } from './bot/llm-config.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import type { Config } from './config/config.ts';
@@ -26,6 +26,8 @@ export interface ServerOptions {
   store?: Store;
   bus?: Bus;
   log?: Logger;
+  /** Defaults to `loadLlmConfig()` (LLM_CONFIG or configs/llm.toml, with the OPENAI_* overrides). */
+  llm?: LlmConfig;
 }
 
 export type UniqueSupportServer = Awaited<ReturnType<typeof createServer>>;
@@ -51,10 +53,11 @@ export async function createServer(options: ServerOptions) {
     maxTextLength: config.maxTextLength,
   });
   const router = new Router(store, presence, (conversation) => conversations.changed(conversation), log);
-  conversations.attach(router, new PlaceholderBot());
+  const ai = createBot({ llm: options.llm ?? loadLlmConfig(), store, log, cache: () => null });
+  conversations.attach(router, ai.bot);
   const accounts = new AccountService(store, new TokenService(secret), presence, log);
   await accounts.seed(config.adminEmail, config.adminPassword);
-  const knowledge = new KnowledgeService({ store, index: new KnowledgeIndex({ store }) });
+  const knowledge = new KnowledgeService({ store, index: ai.index });
 
   presence.onChange((change) => {
     bus.publish(`agents:${change.workspaceId}`, {
@@ -68,9 +71,19 @@ export async function createServer(options: ServerOptions) {
   const readiness = async () => {
     const down: string[] = [];
     await store.ping().catch(() => down.push('database'));
-    return down;
+    // Open breakers do not make the server unready: the rule engine answers meanwhile.
+    return { down, details: { bot: { enabled: ai.bot !== null, providers: ai.chain.states() } } };
   };
-  const http = await buildHttpServer({ config, log, metrics, accounts, conversations, knowledge, readiness });
+  const http = await buildHttpServer({
+    config,
+    log,
+    metrics,
+    accounts,
+    conversations,
+    knowledge,
+    assist: ai.assist,
+    readiness,
+  });
   const ws = attachWebSocketServer(http.server, {
     store,
     bus,
@@ -101,6 +114,7 @@ export async function createServer(options: ServerOptions) {
     /** Finishes in-flight writes, closes sockets with 1012, then the database. Idempotent. */
     close(): Promise<void> {
       closing ??= (async () => {
+        ai.bot?.abortAll();
         await writer.drain();
         await ws.close();
         await writer.drain();

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import pino from 'pino';
 import WebSocket from 'ws';
+import { readFileSync } from 'node:fs';
+import { parseLlmConfig } from '../src/bot/llm-config.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createServer, type UniqueSupportServer } from '../src/server.ts';
 
@@ -14,8 +16,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real server on a free port, SQLite in memory unless `env` says otherwise. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** The shipped LLM config: no provider has a key in tests unless `env` gives one. */
+export const SHIPPED_LLM_TOML = readFileSync(new URL('../../../configs/llm.toml', import.meta.url), 'utf8');
+
+/**
+ * A real server on a free port, SQLite in memory unless `env` says otherwise. The LLM
+ * config is `llmToml` (default: the shipped file) with `env` as its environment only.
+ */
+export async function startServer(
+  env: Record<string, string> = {},
+  options: { llmToml?: string } = {},
+): Promise<TestServer> {
   const config = loadConfig({
     DATABASE_URL: 'sqlite::memory:',
     ADMIN_EMAIL: ADMIN.email,
@@ -23,7 +34,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     JWT_SECRET,
     ...env,
   });
-  const server = await createServer({ config, log: pino({ level: 'silent' }) });
+  const llm = parseLlmConfig(options.llmToml ?? SHIPPED_LLM_TOML, env, 'llm.toml');
+  const server = await createServer({ config, llm, log: pino({ level: 'silent' }) });
   const url = await server.listen(0, '127.0.0.1');
   return { url, wsUrl: url.replace('http', 'ws'), server, close: () => server.close() };
 }

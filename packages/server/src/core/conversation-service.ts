@@ -70,7 +70,8 @@ export class ConversationService implements BotActions {
     this.maxTextLength = options.maxTextLength;
   }
 
-  attach(router: Router, bot: Bot): void {
+  /** `bot` null: no bot answers; new conversations start `queued`. */
+  attach(router: Router, bot: Bot | null): void {
     this.router = router;
     this.bot = bot;
   }
@@ -79,7 +80,7 @@ export class ConversationService implements BotActions {
     if (visitor.type !== 'visitor') throw new AppError('FORBIDDEN', 'only a visitor starts a conversation');
     const workspace = await this.store.getWorkspace(visitor.workspaceId);
     if (!workspace) throw notFound('workspace');
-    const status: ConversationStatus = workspace.botEnabled ? 'bot' : 'queued';
+    const status: ConversationStatus = workspace.botEnabled && this.bot ? 'bot' : 'queued';
     const conversation = await this.store.createConversation({
       workspaceId: visitor.workspaceId,
       visitorId: visitor.id,
@@ -304,7 +305,8 @@ export class ConversationService implements BotActions {
   /** A visitor wrote into a resolved conversation: back to a human if one had it, else to the bot. */
   private async reopen(conversation: Conversation, message: Message): Promise<void> {
     const workspace = await this.store.getWorkspace(conversation.workspaceId);
-    const toBot = !conversation.assigneeId && !conversation.firstResponseAt && workspace?.botEnabled;
+    const toBot =
+      !conversation.assigneeId && !conversation.firstResponseAt && workspace?.botEnabled && this.bot;
     const updated = await this.store.updateConversation(
       conversation.workspaceId,
       conversation.id,

@@ -1,5 +1,6 @@
 import type { Article } from '@unique-support/protocol';
-import type { KnowledgeIndex, SearchHit } from '../bot/retrieval/knowledge-index.ts';
+import type { RetrievalIndex } from '../bot/retrieval/fallback-index.ts';
+import type { SearchHit } from '../bot/retrieval/knowledge-index.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { ArticlePatch, Store } from '../store/store.ts';
 import type { Principal } from './principal.ts';
@@ -28,7 +29,7 @@ export interface ArticleUpdate {
 
 export interface KnowledgeServiceOptions {
   store: Store;
-  index: KnowledgeIndex;
+  index: RetrievalIndex;
 }
 
 type Agent = Extract<Principal, { type: 'agent' }>;
@@ -40,7 +41,7 @@ type Agent = Extract<Principal, { type: 'agent' }>;
  */
 export class KnowledgeService {
   private readonly store: Store;
-  readonly index: KnowledgeIndex;
+  readonly index: RetrievalIndex;
 
   constructor(options: KnowledgeServiceOptions) {
     this.store = options.store;

@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccountService } from '../auth/account-service.ts';
+import type { AgentAssist } from '../bot/agent-assist.ts';
 import type { Config } from '../config/config.ts';
 import type { ConversationService } from '../core/conversation-service.ts';
 import type { KnowledgeService } from '../core/knowledge-service.ts';
@@ -15,6 +16,7 @@ import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { assistRoutes } from './routes/assist.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
 
@@ -26,7 +28,9 @@ export interface HttpDeps {
   conversations: ConversationService;
   knowledge: KnowledgeService;
   /** Names of what is down (empty when ready). */
-  readiness: () => Promise<string[]>;
+  assist: AgentAssist;
+  /** What is down (empty when ready), and details to show. */
+  readiness: () => Promise<{ down: string[]; details: Record<string, unknown> }>;
 }
 
 /** The principal of the request's `Authorization: Bearer` token, or UNAUTHORIZED. */
@@ -105,9 +109,9 @@ export async function buildHttpServer(deps: HttpDeps) {
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const down = await deps.readiness();
+    const { down, details } = await deps.readiness();
     if (down.length > 0) reply.code(503);
-    return { status: down.length > 0 ? 'unavailable' : 'ready', down };
+    return { status: down.length > 0 ? 'unavailable' : 'ready', down, ...details };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(deps.metrics.registry.contentType);
@@ -117,6 +121,7 @@ export async function buildHttpServer(deps: HttpDeps) {
 
   await app.register(accountRoutes, { prefix: '/api/v1', ...deps });
   await app.register(conversationRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(assistRoutes, { prefix: '/api/v1', ...deps });
   await app.register(knowledgeRoutes, { prefix: '/api/v1', ...deps });
   return app;
 }

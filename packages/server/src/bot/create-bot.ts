@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.ts';
+import { AgentAssist } from './agent-assist.ts';
+import { AiBot } from './ai-bot.ts';
+import { createDefaultPipeline } from './default-pipeline.ts';
+import type { LlmConfig } from './llm-config.ts';
+import type { AnswerStore } from './middleware.ts';
+import { ModelChain } from './model-chain.ts';
+import { OpenAIProvider } from './providers/openai-provider.ts';
+import { createProviderEmbedder } from './providers/provider-embedder.ts';
+import { FallbackIndex, type RetrievalIndex } from './retrieval/fallback-index.ts';
+import { KnowledgeIndex } from './retrieval/knowledge-index.ts';
+
+/** Where the similarity of provider embeddings starts to mean "relevant" (text-embedding-3 scale). */
+const PROVIDER_MIN_SCORE = 0.3;
+
+/**
+ * The AI agent from its configuration: providers with keys (the others are skipped, and
+ * said so), their breakers, the knowledge index (provider embeddings when configured,
+ * falling back to the built-in ones), the answer cache and the pipeline.
+ */
+export function createBot(options: {
+  llm: LlmConfig;
+  store: Store;
+  log: Logger;
+  cache: (embedderId: string) => AnswerStore | null;
+}) {
+  const { llm, store, log } = options;
+  const providers = llm.providers.flatMap((p) => {
+    if (!p.apiKey) {
+      log.warn({ provider: p.name, key: p.keySource }, 'LLM provider skipped: its key is not set');
+      return [];
+    }
+    return [
+      new OpenAIProvider({
+        name: p.name,
+        baseUrl: p.baseUrl,
+        apiKey: p.apiKey,
+        model: p.model,
+        embeddingModel: p.embeddingModel,
+        timeoutMs: p.timeoutMs,
+      }),
+    ];
+  });
+  const chain = new ModelChain(
+    providers,
+    { breaker: llm.breaker, firstTokenTimeoutMs: llm.bot.first_token_timeout_ms },
+    log,
+  );
+  const local = new KnowledgeIndex({ store });
+  const embedding = providers.find((p) => p.embeddingModel);
+  const index: RetrievalIndex = embedding
+    ? new FallbackIndex(
+        new KnowledgeIndex({
+          store,
+          embedder: createProviderEmbedder(embedding),
+          minScore: llm.retrieval.min_score ?? PROVIDER_MIN_SCORE,
+        }),
+        local,
+        log,
+      )
+    : local;
+  const search = {
+    search: (workspaceId: string, query: string, o: { limit: number; minScore?: number }) =>
+      index.search(workspaceId, query, o),
+    version: (workspaceId: string) => index.version(workspaceId),
+  };
+  const cache = llm.cache.enabled ? options.cache('local') : null;
+  const bot = llm.bot.enabled
+    ? new AiBot({
+        store,
+        middleware: createDefaultPipeline({ config: llm, chain, knowledge: search, cache }),
+        historyMessages: llm.bot.history_messages,
+        log,
+      })
+    : null;
+  const assist = new AgentAssist(store, chain, search, {
+    maxArticles: llm.retrieval.max_articles,
+    ...(llm.retrieval.min_score !== undefined && { minScore: llm.retrieval.min_score }),
+  });
+  log.info(
+    {
+      bot: llm.bot.enabled,
+      providers: providers.map((p) => `${p.name}:${p.model}`),
+      embeddings: embedding ? `${embedding.name}:${embedding.embeddingModel}` : 'built-in',
+      config: llm.path ?? 'defaults',
+    },
+    providers.length > 0 ? 'AI agent ready' : 'AI agent ready: no LLM provider, the rule engine answers',
+  );
+  return { bot, chain, index, assist };
+}
