@@ -1,7 +1,7 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import WebSocket from 'ws';
-import { readFileSync } from 'node:fs';
 import { parseLlmConfig } from '../src/bot/llm-config.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createServer, type UniqueSupportServer } from '../src/server.ts';
