@@ -48,7 +48,13 @@ export function createBot(options: {
     log,
   );
   const local = new KnowledgeIndex({ store });
-  const embedding = providers.find((p) => p.embeddingModel);
+  const embedding =
+    llm.retrieval.embeddings === 'provider' ? providers.find((p) => p.embeddingModel) : undefined;
+  if (llm.retrieval.embeddings === 'provider' && !embedding) {
+    log.warn(
+      '[retrieval] embeddings = "provider" but no provider with a key has an embedding_model: built-in index',
+    );
+  }
   const index: RetrievalIndex = embedding
     ? new FallbackIndex(
         new KnowledgeIndex({

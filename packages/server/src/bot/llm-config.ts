@@ -60,6 +60,12 @@ const Breaker = Type.Object(
 const Retrieval = Type.Object(
   {
     max_articles: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
+    /**
+     * `builtin`: the local n-gram embedder (no network on the answer path); `provider`: the
+     * first provider's `embedding_model` (better synonyms, one embeddings call per question,
+     * the built-in index when it fails).
+     */
+    embeddings: Type.Union([Type.Literal('builtin'), Type.Literal('provider')], { default: 'builtin' }),
     /** Lowest similarity that counts as relevant; the index's calibrated default when absent. */
     min_score: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   },
