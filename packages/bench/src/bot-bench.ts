@@ -47,7 +47,7 @@ class Visitor {
         headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
         body: JSON.stringify(body),
       });
-      return (await response.json()) as Record<string, { id: string }> & { visitorToken: string };
+      return (await response.json()) as { visitorToken: string; conversation: { id: string } };
     };
     const { visitorToken } = await post('/api/v1/widget/session', { widgetKey });
     const { conversation } = await post('/api/v1/conversations', {}, visitorToken);
