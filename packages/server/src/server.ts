@@ -53,7 +53,7 @@ export async function createServer(options: ServerOptions) {
     maxTextLength: config.maxTextLength,
   });
   const router = new Router(store, presence, (conversation) => conversations.changed(conversation), log);
-  const ai = createBot({ llm: options.llm ?? loadLlmConfig(), store, log, cache: () => null });
+  const ai = createBot({ llm: options.llm ?? loadLlmConfig(), store, log });
   conversations.attach(router, ai.bot);
   const accounts = new AccountService(store, new TokenService(secret), presence, log);
   await accounts.seed(config.adminEmail, config.adminPassword);

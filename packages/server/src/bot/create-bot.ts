@@ -2,14 +2,15 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import { AgentAssist } from './agent-assist.ts';
 import { AiBot } from './ai-bot.ts';
+import { AnswerCache } from './cache/answer-cache.ts';
 import { createDefaultPipeline } from './default-pipeline.ts';
 import type { LlmConfig } from './llm-config.ts';
-import type { AnswerStore } from './middleware.ts';
 import { ModelChain } from './model-chain.ts';
 import { OpenAIProvider } from './providers/openai-provider.ts';
 import { createProviderEmbedder } from './providers/provider-embedder.ts';
 import { FallbackIndex, type RetrievalIndex } from './retrieval/fallback-index.ts';
 import { KnowledgeIndex } from './retrieval/knowledge-index.ts';
+import { LocalEmbedder } from './retrieval/local-embedder.ts';
 
 /** Where the similarity of provider embeddings starts to mean "relevant" (text-embedding-3 scale). */
 const PROVIDER_MIN_SCORE = 0.3;
@@ -19,12 +20,7 @@ const PROVIDER_MIN_SCORE = 0.3;
  * said so), their breakers, the knowledge index (provider embeddings when configured,
  * falling back to the built-in ones), the answer cache and the pipeline.
  */
-export function createBot(options: {
-  llm: LlmConfig;
-  store: Store;
-  log: Logger;
-  cache: (embedderId: string) => AnswerStore | null;
-}) {
+export function createBot(options: { llm: LlmConfig; store: Store; log: Logger }) {
   const { llm, store, log } = options;
   const providers = llm.providers.flatMap((p) => {
     if (!p.apiKey) {
@@ -71,7 +67,15 @@ export function createBot(options: {
       index.search(workspaceId, query, o),
     version: (workspaceId: string) => index.version(workspaceId),
   };
-  const cache = llm.cache.enabled ? options.cache('local') : null;
+  // The cache compares questions with the built-in embedder: its guards and threshold are
+  // measured on that vector space (bot/cache/labelled-questions.ts).
+  const cache = llm.cache.enabled
+    ? new AnswerCache({
+        embedder: new LocalEmbedder(),
+        maxEntries: llm.cache.max_entries,
+        semanticThreshold: llm.cache.semantic_threshold,
+      })
+    : null;
   const bot = llm.bot.enabled
     ? new AiBot({
         store,
@@ -93,5 +97,5 @@ export function createBot(options: {
     },
     providers.length > 0 ? 'AI agent ready' : 'AI agent ready: no LLM provider, the rule engine answers',
   );
-  return { bot, chain, index, assist };
+  return { bot, chain, index, assist, cache };
 }

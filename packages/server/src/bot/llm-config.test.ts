@@ -19,7 +19,7 @@ describe('llm config', () => {
         model: 'gpt-4o-mini',
       }),
     ]);
-    expect(config.cache).toEqual({ enabled: true, max_entries: 10000, semantic_threshold: 0.92 });
+    expect(config.cache).toEqual({ enabled: true, max_entries: 10000, semantic_threshold: 0.8 });
     expect(config.rules.length).toBeGreaterThan(0);
   });
 

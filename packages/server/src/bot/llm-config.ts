@@ -42,7 +42,7 @@ const Cache = Type.Object(
   {
     enabled: Type.Boolean({ default: true }),
     max_entries: Type.Integer({ minimum: 1, default: 10_000 }),
-    semantic_threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.92 }),
+    semantic_threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.8 }),
   },
   { additionalProperties: false, default: {} },
 );
