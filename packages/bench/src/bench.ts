@@ -1,9 +1,11 @@
 import os from 'node:os';
 import { runBotBench } from './bot-bench.ts';
+import { runCacheBench } from './cache-bench.ts';
 
 /** `npm run bench [-- scenario ...]`: prints figures for docs/benchmarks.md. */
 const scenarios: Record<string, () => Promise<void>> = {
   bot: runBotBench,
+  cache: runCacheBench,
 };
 
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -20,7 +20,7 @@ import { median, ms, percentile, report } from './stats.ts';
  * - LLM calls saved by the cache on a repeated-question workload.
  */
 const ROUNDS = 5;
-const SAMPLES = 100;
+const SAMPLES = 300;
 const STUB_DELAY_MS = 20;
 
 const questions = helpCenterQueries.filter((q) => q.expected !== null).map((q) => q.query);

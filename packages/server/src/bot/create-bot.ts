@@ -60,6 +60,8 @@ export function createBot(options: { llm: LlmConfig; store: Store; log: Logger }
         }),
         local,
         log,
+        // The query embedding may use a quarter of the first-token deadline, no more.
+        Math.min(1000, Math.floor(llm.bot.first_token_timeout_ms / 4)),
       )
     : local;
   const search = {

@@ -102,6 +102,7 @@ describe('ModelChain', () => {
     expect(a.calls).toBe(2); // skipped while open
 
     a.behaviour = 'answer';
+    expect(chain.available()).toBe(true); // b is closed
     vi.setSystemTime(Date.now() + breaker.open_ms + 1);
     const probe = await ask(chain).result;
     expect(probe).toMatchObject({ outcome: 'answered', provider: 'a' });
@@ -115,6 +116,20 @@ describe('ModelChain', () => {
     await ask(chain).result;
     expect(chain.available()).toBe(false);
     expect(await ask(chain).result).toMatchObject({ outcome: 'unavailable', reason: 'a: circuit open' });
+  });
+
+  it('is available again once open_ms has passed, so a probe can close the breaker', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const a = new FakeProvider('a', 'fail');
+    const chain = new ModelChain([a], { breaker, firstTokenTimeoutMs: 1000 }, log);
+    await ask(chain).result;
+    await ask(chain).result;
+    expect(chain.available()).toBe(false);
+    vi.setSystemTime(Date.now() + breaker.open_ms);
+    expect(chain.available()).toBe(true);
+    a.behaviour = 'answer';
+    expect((await ask(chain).result).outcome).toBe('answered');
+    expect(chain.states()[0]!.breaker).toBe('closed');
   });
 
   it('stops at once on abort, without counting it against the provider', async () => {

@@ -19,6 +19,8 @@ export type ChainResult =
 interface Member {
   provider: ChatProvider;
   breaker: ReturnType<typeof circuitBreaker>;
+  /** When the breaker last opened: after `open_ms` it lets a probe through (half-open). */
+  openedAt: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class ModelChain {
     private readonly log: Logger,
   ) {
     this.firstTokenTimeoutMs = config.firstTokenTimeoutMs;
+    this.openMs = config.breaker.open_ms;
     this.members = providers.map((provider) => {
       const breaker = circuitBreaker(
         handleWhen((err) => !(err instanceof TurnAborted)),
@@ -48,17 +51,22 @@ export class ModelChain {
           }),
         },
       );
+      const member: Member = { provider, breaker, openedAt: 0 };
+      breaker.onBreak(() => {
+        member.openedAt = Date.now();
+      });
       breaker.onStateChange((state) =>
         this.log.warn(
           { provider: provider.name, breaker: stateName(state) },
           'provider circuit breaker changed',
         ),
       );
-      return { provider, breaker };
+      return member;
     });
   }
 
   private readonly firstTokenTimeoutMs: number;
+  private readonly openMs: number;
 
   get size(): number {
     return this.members.length;
@@ -72,9 +80,10 @@ export class ModelChain {
     }));
   }
 
-  /** True when at least one provider may be tried now. */
+  /** True when at least one provider may be tried now (closed, or open long enough for a probe). */
   available(): boolean {
-    return this.members.some(({ breaker }) => breaker.state !== CircuitState.Open);
+    const now = Date.now();
+    return this.members.some((m) => m.breaker.state !== CircuitState.Open || now - m.openedAt >= this.openMs);
   }
 
   /**
