@@ -267,3 +267,38 @@ describe('routing', () => {
     );
   });
 });
+
+describe('workspace settings', () => {
+  it('lets an admin turn the bot off: new conversations then start queued', async () => {
+    const admin = await login(srv.url);
+    const current = await api(srv.url, 'GET', '/api/v1/workspace', { token: admin.token });
+    expect(current.body.workspace).toMatchObject({ botEnabled: true, name: 'Demo' });
+
+    const off = await api(srv.url, 'PATCH', '/api/v1/workspace', {
+      token: admin.token,
+      body: { botEnabled: false, name: 'Acme' },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body.workspace).toMatchObject({ botEnabled: false, name: 'Acme' });
+    const visitor = await newVisitorConversation(srv.url, await widgetKeyOf(srv.url, admin.token));
+    expect(visitor.conversation.status).toBe('queued');
+
+    const created = await api(srv.url, 'POST', '/api/v1/agents', {
+      token: admin.token,
+      body: { name: 'Plain', email: 'plain@test.local', password: 'agent-password' },
+    });
+    expect(created.status).toBe(201);
+    const plain = await login(srv.url, 'plain@test.local', 'agent-password');
+    const forbidden = await api(srv.url, 'PATCH', '/api/v1/workspace', {
+      token: plain.token,
+      body: { botEnabled: true },
+    });
+    expect(forbidden.status).toBe(403);
+    for (const body of [{}, { botEnabled: 'yes' }, { widgetKey: 'mine' }]) {
+      const bad = await api(srv.url, 'PATCH', '/api/v1/workspace', { token: admin.token, body });
+      expect(bad.status).toBe(400);
+    }
+    const after = await api(srv.url, 'GET', '/api/v1/workspace', { token: admin.token });
+    expect(after.body.workspace).toMatchObject({ botEnabled: false, name: 'Acme' });
+  });
+});

@@ -144,6 +144,20 @@ export class AccountService {
     return { agent: this.publicAgent(agent), workspace };
   }
 
+  /** Workspace settings (admins): its name, and whether the bot answers new conversations first. */
+  async updateWorkspace(
+    admin: Principal,
+    patch: { name?: string; botEnabled?: boolean },
+  ): Promise<Workspace> {
+    requireAdmin(admin);
+    const workspace = await this.store.updateWorkspace(admin.workspaceId, {
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.botEnabled !== undefined && { botEnabled: patch.botEnabled }),
+    });
+    if (!workspace) throw notFound('workspace');
+    return workspace;
+  }
+
   async listAgents(principal: Principal): Promise<Agent[]> {
     if (principal.type !== 'agent') throw new AppError('FORBIDDEN', 'agents only');
     return (await this.store.listAgents(principal.workspaceId)).map((agent) => this.publicAgent(agent));

@@ -130,3 +130,9 @@ export const KnowledgeSearchResponse = Type.Object({
     }),
   ),
 });
+
+export const WorkspacePatchBody = Type.Object(
+  { name: Type.Optional(Name), botEnabled: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const WorkspaceResponse = Type.Object({ workspace: Workspace });

@@ -14,6 +14,8 @@ import {
   SignupResponse,
   WidgetSessionBody,
   WidgetSessionResponse,
+  WorkspacePatchBody,
+  WorkspaceResponse,
 } from '../schemas.ts';
 
 export const accountRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { accounts, config }) => {
@@ -42,6 +44,25 @@ export const accountRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { 
     '/me',
     { schema: { tags: ['accounts'], security: [{ bearer: [] }], response: { 200: MeResponse } } },
     async (request) => accounts.me(await auth(request)),
+  );
+
+  app.get(
+    '/workspace',
+    { schema: { tags: ['settings'], security: [{ bearer: [] }], response: { 200: WorkspaceResponse } } },
+    async (request) => ({ workspace: (await accounts.me(await auth(request))).workspace }),
+  );
+
+  app.patch(
+    '/workspace',
+    {
+      schema: {
+        tags: ['settings'],
+        security: [{ bearer: [] }],
+        body: WorkspacePatchBody,
+        response: { 200: WorkspaceResponse },
+      },
+    },
+    async (request) => ({ workspace: await accounts.updateWorkspace(await auth(request), request.body) }),
   );
 
   app.get(

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { asksForHuman, DEFAULT_HANDOFF_KEYWORDS } from './placeholder-bot.ts';
+import { asksForHuman } from './middleware.ts';
+
+const DEFAULT_HANDOFF_KEYWORDS = ['转人工', '人工', 'human', 'agent'];
 
 describe('asksForHuman', () => {
   it.each(['转人工', '我要人工服务', 'human please', 'Can I talk to an AGENT?', 'agent'])(
