@@ -216,10 +216,29 @@ async function fallbackWithBreakerOpen(): Promise<{ p50: number; p99: number; st
   return { p50: median(p50s), p99: median(p99s), stubCalls };
 }
 
+/** R3: a provider that never sends a token; the visitor's answer must come within the deadline + 100 ms. */
+async function fallbackOnHang(deadlineMs: number, samples: number): Promise<{ p50: number; max: number }> {
+  const stub = await startStubServer({ failure: 'hang' });
+  const bot = await startBot(
+    TOML(`[cache]\nenabled = false\n[breaker]\nmin_requests = 1000\nwindow = 1000`).replace(
+      'first_token_timeout_ms = 3000',
+      `first_token_timeout_ms = ${deadlineMs}`,
+    ),
+    stub,
+  );
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++)
+    latencies.push((await bot.visitor.ask(questions[i % questions.length]!)).answerMs);
+  await bot.close();
+  await stub.close();
+  return { p50: percentile(latencies, 50), max: Math.max(...latencies) };
+}
+
 export async function runBotBench(): Promise<void> {
   const ttft = await serverAddedTtft();
   const cached = await cachedAnswer();
   const fallback = await fallbackWithBreakerOpen();
+  const hang = await fallbackOnHang(300, 30);
   report(
     `bot — medians of ${ROUNDS} rounds × ${SAMPLES} questions, stub first-token delay ${STUB_DELAY_MS} ms`,
     [
@@ -235,6 +254,8 @@ export async function runBotBench(): Promise<void> {
       ['fallback, breaker open, send → answer p50', ms(fallback.p50)],
       ['fallback, breaker open, send → answer p99', ms(fallback.p99), '≤ 5 ms'],
       ['fallback run: LLM calls while open', String(fallback.stubCalls), '0'],
+      ['provider hangs, deadline 300 ms: send → answer p50', ms(hang.p50)],
+      ['provider hangs, deadline 300 ms: send → answer max', ms(hang.max), '≤ 400 ms'],
     ],
   );
 }
