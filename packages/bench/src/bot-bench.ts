@@ -96,6 +96,8 @@ async function startBot(llmToml: string, stub: StubServer) {
     ADMIN_PASSWORD: 'bench-password',
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
     LOG_LEVEL: 'silent',
+    // One visitor asks hundreds of questions: the per-visitor message limit would refuse them.
+    VISITOR_MESSAGE_RATE: 'off',
   });
   const llm = parseLlmConfig(llmToml, { OPENAI_KEY: 'stub', OPENAI_BASE_URL: stub.url });
   const server: UniqueSupportServer = await createServer({ config, llm, log: pino({ level: 'silent' }) });

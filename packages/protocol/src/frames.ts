@@ -18,12 +18,19 @@ export const SubscribeFrame = Type.Object({
   lastSeq: Type.Optional(Seq),
 });
 export const UnsubscribeFrame = Type.Object({ type: Type.Literal('unsubscribe'), conversationId: Id });
+/** Most attachments one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+/** Ids of uploads (`POST /api/v1/uploads`) of the same principal. */
+export const AttachmentIds = Type.Array(Id, { maxItems: MAX_ATTACHMENTS });
 export const MessageSendFrame = Type.Object({
   type: Type.Literal('message.send'),
   conversationId: Id,
-  /** Length is checked against the server's configured limit, not here. */
+  /** Length is checked against the server's configured limit, not here. Empty only with attachments. */
   text: Type.String(),
   clientMessageId: ClientMessageId,
+  attachments: Type.Optional(AttachmentIds),
+  /** Agents only: a private note, delivered to agents only. */
+  private: Type.Optional(Type.Boolean()),
 });
 export const TypingFrame = Type.Object({
   type: Type.Literal('typing'),

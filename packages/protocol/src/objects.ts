@@ -38,11 +38,35 @@ export const Attributes = Type.Record(
 );
 export type Attributes = Static<typeof Attributes>;
 
+export const WidgetPosition = Type.Union([Type.Literal('right'), Type.Literal('left')]);
+export const WidgetLanguage = Type.Union([Type.Literal('auto'), Type.Literal('en'), Type.Literal('zh-CN')]);
+
+/** How the chat widget looks and greets: set by admins, read by the widget (`GET /api/v1/widget/config`). */
+export const WidgetSettings = Type.Object({
+  /** Accent colour, `#rrggbb` (lower-case). */
+  color: Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }),
+  /** Side of the page the bubble sits on. */
+  position: WidgetPosition,
+  /** First line the widget shows; empty: the widget's own default, in its language. */
+  greeting: Type.String({ maxLength: 200 }),
+  /** `auto` follows the browser. */
+  language: WidgetLanguage,
+});
+export type WidgetSettings = Static<typeof WidgetSettings>;
+
+export const DEFAULT_WIDGET_SETTINGS: WidgetSettings = {
+  color: '#2563eb',
+  position: 'right',
+  greeting: '',
+  language: 'auto',
+};
+
 export const Workspace = Type.Object({
   id: Type.String(),
   name: Type.String(),
   widgetKey: Type.String(),
   botEnabled: Type.Boolean(),
+  widget: WidgetSettings,
   createdAt: Timestamp,
 });
 export type Workspace = Static<typeof Workspace>;
@@ -68,6 +92,8 @@ export const Visitor = Type.Object({
   attributes: Attributes,
   pageUrl: Nullable(Type.String()),
   ip: Nullable(Type.String()),
+  /** The merchant's user id, set only through identity verification (a valid HMAC of it). */
+  userId: Nullable(Type.String()),
   createdAt: Timestamp,
   lastSeenAt: Timestamp,
 });
@@ -92,6 +118,8 @@ export const Conversation = Type.Object({
   visitorReadSeq: Type.Integer(),
   agentReadSeq: Type.Integer(),
   rating: Nullable(Type.Object({ score: Type.Integer(), comment: Nullable(Type.String()) })),
+  /** Set by agents; always `[]` in what a visitor receives. */
+  labels: Type.Array(Type.String()),
 });
 export type Conversation = Static<typeof Conversation>;
 
@@ -102,17 +130,37 @@ export const Author = Type.Object({
 });
 export type Author = Static<typeof Author>;
 
+/** An uploaded file (`POST /api/v1/uploads`), as a message carries it. */
+export const Attachment = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  contentType: Type.String(),
+  /** Bytes. */
+  size: Type.Integer(),
+  /** Path on the server (`/api/v1/uploads/<id>/<name>`), unguessable, served without a token. */
+  url: Type.String(),
+});
+export type Attachment = Static<typeof Attachment>;
+
 export const Message = Type.Object({
   id: Type.String(),
   conversationId: Type.String(),
-  /** 1, 2, 3... per conversation, no gaps. */
+  /**
+   * 1, 2, 3... per conversation, no gaps. Visitors never receive private notes, so they
+   * see gaps where notes are.
+   */
   seq: Type.Integer(),
   author: Author,
+  /** May be empty when the message has attachments. */
   text: Type.String(),
   clientMessageId: Nullable(Type.String()),
   createdAt: Timestamp,
   /** A bot answer cut short (an agent took over while it streamed): `text` is what was said. */
   interrupted: Type.Optional(Type.Boolean()),
+  /** Present (non-empty) only when the message has files. */
+  attachments: Type.Optional(Type.Array(Attachment)),
+  /** An agent's private note: present (as `true`) only on notes, which only agents receive. */
+  private: Type.Optional(Type.Boolean()),
 });
 export type Message = Static<typeof Message>;
 
@@ -127,3 +175,32 @@ export const Article = Type.Object({
   updatedAt: Timestamp,
 });
 export type Article = Static<typeof Article>;
+
+/** A saved answer agents insert by its shortcut. */
+export const CannedReply = Type.Object({
+  id: Type.String(),
+  workspaceId: Type.String(),
+  /** `^[a-z0-9_-]{1,32}$`, unique in the workspace. */
+  shortcut: Type.String(),
+  text: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type CannedReply = Static<typeof CannedReply>;
+
+export const WebhookEventType = Type.Union([
+  Type.Literal('conversation.created'),
+  Type.Literal('conversation.updated'),
+  Type.Literal('message.created'),
+]);
+export type WebhookEventType = Static<typeof WebhookEventType>;
+
+/** Where a workspace's events are POSTed. The signing secret is shown once, on creation. */
+export const Webhook = Type.Object({
+  id: Type.String(),
+  workspaceId: Type.String(),
+  url: Type.String(),
+  events: Type.Array(WebhookEventType),
+  createdAt: Timestamp,
+});
+export type Webhook = Static<typeof Webhook>;

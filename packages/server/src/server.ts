@@ -7,16 +7,21 @@ import { type LlmConfig, loadLlmConfig } from './bot/llm-config.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import type { Config } from './config/config.ts';
+import { CannedReplyService } from './core/canned-reply-service.ts';
 import { ConversationService } from './core/conversation-service.ts';
 import { KnowledgeService } from './core/knowledge-service.ts';
 import { MessageWriter } from './core/message-writer.ts';
 import { LocalPresence } from './core/presence.ts';
 import { Router } from './core/router.ts';
+import { UploadService } from './core/upload-service.ts';
+import { WebhookDispatcher } from './core/webhook-dispatcher.ts';
+import { WebhookService } from './core/webhook-service.ts';
 import { buildHttpServer } from './http/http-server.ts';
 import { randomSecret } from './ids.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createStore } from './store/create-store.ts';
+import { LocalFileStorage, uploadsDirFor } from './store/file-storage.ts';
 import type { Store } from './store/store.ts';
 import { attachWebSocketServer } from './ws/ws-server.ts';
 
@@ -51,6 +56,7 @@ export async function createServer(options: ServerOptions) {
     writer,
     log,
     maxTextLength: config.maxTextLength,
+    visitorMessageRate: config.visitorMessageRate,
   });
   const router = new Router(store, presence, (conversation) => conversations.changed(conversation), log);
   const ai = createBot({ llm: options.llm ?? loadLlmConfig(), store, log });
@@ -58,6 +64,18 @@ export async function createServer(options: ServerOptions) {
   const accounts = new AccountService(store, new TokenService(secret), presence, log);
   await accounts.seed(config.adminEmail, config.adminPassword);
   const knowledge = new KnowledgeService({ store, index: ai.index });
+  const files = new LocalFileStorage({ dir: uploadsDirFor(config) });
+  const uploads = new UploadService({ store, files, maxBytes: config.maxUploadBytes });
+  const cannedReplies = new CannedReplyService(store);
+  const base = config.webhookRetryBaseMs;
+  const dispatcher = new WebhookDispatcher({
+    store,
+    log,
+    timeoutMs: config.webhookTimeoutMs,
+    retryDelaysMs: [base, base * 4, base * 16],
+  });
+  conversations.onEvent((event) => dispatcher.handle(event));
+  const webhooks = new WebhookService(store, (workspaceId) => dispatcher.invalidate(workspaceId));
 
   presence.onChange((change) => {
     bus.publish(`agents:${change.workspaceId}`, {
@@ -75,12 +93,16 @@ export async function createServer(options: ServerOptions) {
     return { down, details: { bot: { enabled: ai.bot !== null, providers: ai.chain.states() } } };
   };
   const http = await buildHttpServer({
+    store,
     config,
     log,
     metrics,
     accounts,
     conversations,
     knowledge,
+    uploads,
+    cannedReplies,
+    webhooks,
     assist: ai.assist,
     readiness,
   });
@@ -105,6 +127,8 @@ export async function createServer(options: ServerOptions) {
     conversations,
     accounts,
     presence,
+    webhookDispatcher: dispatcher,
+    files,
     log,
     async listen(port = config.port, host = config.host): Promise<string> {
       await http.listen({ port, host });
@@ -121,8 +145,10 @@ export async function createServer(options: ServerOptions) {
         await conversations.idle();
         await writer.drain();
         await http.close();
+        dispatcher.close();
         await bus.close();
         await store.close();
+        await files.close();
       })();
       return closing;
     },

@@ -32,6 +32,10 @@ export async function startServer(
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     JWT_SECRET,
+    // Many tests flood visitor messages; the per-visitor limit has its own tests (features-*.test.ts).
+    VISITOR_MESSAGE_RATE: 'off',
+    // Failed webhook deliveries are retried after 20, 80 and 320 ms.
+    WEBHOOK_RETRY_BASE_MS: '20',
     ...env,
   });
   const llm = parseLlmConfig(options.llmToml ?? SHIPPED_LLM_TOML, env, 'llm.toml');
@@ -185,4 +189,29 @@ export class TestSocket {
     this.ws.close();
     return this.closed;
   }
+}
+
+/** A 1×1 PNG. */
+export const PNG_BYTES = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
+
+/** `POST /api/v1/uploads` as multipart/form-data with one file (in `field`, default `file`). */
+export async function upload(
+  base: string,
+  token: string | null,
+  file: { name: string; type: string; bytes: Uint8Array | string },
+  field = 'file',
+): Promise<ApiResponse> {
+  const form = new FormData();
+  form.append(field, new Blob([file.bytes], { type: file.type }), file.name);
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const response = await fetch(`${base}/api/v1/uploads`, { method: 'POST', headers, body: form });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: response.status, body };
 }

@@ -1,4 +1,5 @@
-import type { Agent, Attributes, Role, Visitor, Workspace } from '@unique-support/protocol';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Agent, Attributes, Role, Visitor, WidgetSettings, Workspace } from '@unique-support/protocol';
 import type { Logger } from 'pino';
 import type { Presence } from '../core/presence.ts';
 import type { Principal } from '../core/principal.ts';
@@ -26,7 +27,14 @@ export interface WidgetSessionInput {
   email?: string | null;
   attributes?: Attributes;
   pageUrl?: string | null;
+  /** The website's id of a logged-in user; needs `userHash`. */
+  userId?: string;
+  /** Hex HMAC-SHA256 of `userId` with the workspace's identity secret. */
+  userHash?: string;
 }
+
+/** The secret's name in the store's secrets table. */
+const identitySecretName = (workspaceId: string) => `identity-secret:${workspaceId}`;
 
 /** Workspaces, agents, visitors and the tokens that identify them. */
 export class AccountService {
@@ -115,12 +123,25 @@ export class AccountService {
   /**
    * A visitor session through a widget key. A valid `visitorToken` of the same workspace
    * resumes that visitor (and updates what was sent); anything else starts a new one.
+   * With `userId` and a valid `userHash` (identity verification) the session is that user's
+   * visitor, on any device; a wrong hash is UNAUTHORIZED and changes nothing.
    */
   async widgetSession(input: WidgetSessionInput, ip: string | null) {
+    const hasUserId = input.userId !== undefined;
+    if (hasUserId !== (input.userHash !== undefined)) {
+      throw new AppError('BAD_REQUEST', 'userId and userHash go together');
+    }
     const workspace = await this.store.getWorkspaceByWidgetKey(input.widgetKey);
     if (!workspace) throw new AppError('NOT_FOUND', 'unknown widget key');
-    const visitor =
-      (await this.resumeVisitor(workspace, input, ip)) ?? (await this.newVisitor(workspace, input, ip));
+    let visitor: Visitor;
+    if (hasUserId) {
+      // Checked before anything is written: a bad hash stores nothing.
+      await this.verifyUser(workspace.id, input.userId!, input.userHash!);
+      visitor = await this.identifiedVisitor(workspace, input, input.userId!, ip);
+    } else {
+      visitor =
+        (await this.resumeVisitor(workspace, input, ip)) ?? (await this.newVisitor(workspace, input, ip));
+    }
     const visitorToken = await this.tokens.sign({
       type: 'visitor',
       id: visitor.id,
@@ -129,6 +150,7 @@ export class AccountService {
     return {
       visitorId: visitor.id,
       visitorToken,
+      userId: visitor.userId,
       visitor,
       workspace: { id: workspace.id, name: workspace.name },
     };
@@ -144,18 +166,50 @@ export class AccountService {
     return { agent: this.publicAgent(agent), workspace };
   }
 
-  /** Workspace settings (admins): its name, and whether the bot answers new conversations first. */
+  /**
+   * Workspace settings (admins): its name, whether the bot answers new conversations first,
+   * and the widget's look (a partial change, merged into the current settings).
+   */
   async updateWorkspace(
     admin: Principal,
-    patch: { name?: string; botEnabled?: boolean },
+    patch: { name?: string; botEnabled?: boolean; widget?: Partial<WidgetSettings> },
   ): Promise<Workspace> {
     requireAdmin(admin);
+    let widget: WidgetSettings | undefined;
+    if (patch.widget !== undefined) {
+      const current = await this.store.getWorkspace(admin.workspaceId);
+      if (!current) throw notFound('workspace');
+      widget = { ...current.widget, ...definedOnly(patch.widget) };
+      widget.color = widget.color.toLowerCase();
+    }
     const workspace = await this.store.updateWorkspace(admin.workspaceId, {
       ...(patch.name !== undefined && { name: patch.name }),
       ...(patch.botEnabled !== undefined && { botEnabled: patch.botEnabled }),
+      ...(widget && { widget }),
     });
     if (!workspace) throw notFound('workspace');
     return workspace;
+  }
+
+  /** What the widget needs before a session: public, by widget key. */
+  async widgetConfig(widgetKey: string) {
+    const workspace = await this.store.getWorkspaceByWidgetKey(widgetKey);
+    if (!workspace) throw new AppError('NOT_FOUND', 'unknown widget key');
+    return { workspace, agentsOnline: this.presence.online(workspace.id).size > 0 };
+  }
+
+  /** The secret the merchant's server signs user ids with (admins); created on first use. */
+  async identitySecret(admin: Principal): Promise<string> {
+    requireAdmin(admin);
+    return this.identitySecretOf(admin.workspaceId);
+  }
+
+  /** A visitor of the agent's workspace. */
+  async getVisitor(agent: Principal, visitorId: string): Promise<Visitor> {
+    if (agent.type !== 'agent') throw new AppError('FORBIDDEN', 'agents only');
+    const visitor = await this.store.getVisitor(agent.workspaceId, visitorId);
+    if (!visitor) throw notFound('visitor');
+    return visitor;
   }
 
   async listAgents(principal: Principal): Promise<Agent[]> {
@@ -206,23 +260,87 @@ export class AccountService {
     return { ...rest, status: this.presence.status(agent.id) };
   }
 
-  private async resumeVisitor(workspace: Workspace, input: WidgetSessionInput, ip: string | null) {
-    if (!input.visitorToken) return null;
-    const subject = await this.tokens.verify(input.visitorToken).catch(() => null);
+  private identitySecretOf(workspaceId: string): Promise<string> {
+    return this.store.getOrCreateSecret(identitySecretName(workspaceId), () =>
+      randomBytes(32).toString('hex'),
+    );
+  }
+
+  /** UNAUTHORIZED unless `userHash` is the hex HMAC-SHA256 of `userId` with the workspace's secret. */
+  private async verifyUser(workspaceId: string, userId: string, userHash: string): Promise<void> {
+    const expected = createHmac('sha256', await this.identitySecretOf(workspaceId))
+      .update(userId)
+      .digest();
+    const given = /^[0-9a-f]{64}$/i.test(userHash) ? Buffer.from(userHash, 'hex') : null;
+    if (!given || !timingSafeEqual(given, expected)) {
+      throw new AppError('UNAUTHORIZED', 'userHash is not the HMAC of userId');
+    }
+  }
+
+  /**
+   * The visitor of a verified user id: the one already tied to it (from any device), else the
+   * anonymous visitor of `visitorToken` (its conversations carry over), else a new one.
+   */
+  private async identifiedVisitor(
+    workspace: Workspace,
+    input: WidgetSessionInput,
+    userId: string,
+    ip: string | null,
+  ): Promise<Visitor> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const known = await this.store.getVisitorByUserId(workspace.id, userId);
+        if (known) return (await this.refreshVisitor(known, input, ip)) ?? known;
+        const anonymous = await this.tokenVisitor(workspace, input.visitorToken);
+        if (anonymous && anonymous.userId === null) {
+          const tied = await this.refreshVisitor(anonymous, input, ip, userId);
+          if (tied) return tied;
+        }
+        return await this.newVisitor(workspace, input, ip, userId);
+      } catch (err) {
+        // Another session tied the user id meanwhile: take that visitor on the next pass.
+        if (!(err instanceof AppError && err.code === 'CONFLICT') || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  /** The visitor of a valid visitor token of the workspace, or null. */
+  private async tokenVisitor(workspace: Workspace, token: string | undefined): Promise<Visitor | null> {
+    if (!token) return null;
+    const subject = await this.tokens.verify(token).catch(() => null);
     if (subject?.type !== 'visitor' || subject.workspaceId !== workspace.id) return null;
-    const visitor = await this.store.getVisitor(workspace.id, subject.id);
-    if (!visitor) return null;
-    return this.store.updateVisitor(workspace.id, visitor.id, {
+    return this.store.getVisitor(workspace.id, subject.id);
+  }
+
+  /**
+   * Resumes the visitor of `visitorToken`. A visitor tied to a verified user is resumed only
+   * through that user's id and hash: without them (the user logged out) a new visitor starts.
+   */
+  private async resumeVisitor(workspace: Workspace, input: WidgetSessionInput, ip: string | null) {
+    const visitor = await this.tokenVisitor(workspace, input.visitorToken);
+    if (!visitor || visitor.userId !== null) return null;
+    return this.refreshVisitor(visitor, input, ip);
+  }
+
+  /** Updates what the widget sent (and ties `userId` when given). */
+  private refreshVisitor(visitor: Visitor, input: WidgetSessionInput, ip: string | null, userId?: string) {
+    return this.store.updateVisitor(visitor.workspaceId, visitor.id, {
       ...(input.name !== undefined && { name: input.name }),
       ...(input.email !== undefined && { email: input.email }),
       ...(input.attributes !== undefined && { attributes: { ...visitor.attributes, ...input.attributes } }),
       ...(input.pageUrl !== undefined && { pageUrl: input.pageUrl }),
+      ...(userId !== undefined && { userId }),
       ip,
       lastSeenAt: new Date().toISOString(),
     });
   }
 
-  private newVisitor(workspace: Workspace, input: WidgetSessionInput, ip: string | null): Promise<Visitor> {
+  private newVisitor(
+    workspace: Workspace,
+    input: WidgetSessionInput,
+    ip: string | null,
+    userId: string | null = null,
+  ): Promise<Visitor> {
     return this.store.createVisitor({
       workspaceId: workspace.id,
       name: input.name ?? null,
@@ -230,8 +348,14 @@ export class AccountService {
       attributes: input.attributes ?? {},
       pageUrl: input.pageUrl ?? null,
       ip,
+      userId,
     });
   }
+}
+
+/** The keys of `patch` whose value is not undefined. */
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function requireAdmin(principal: Principal): void {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseRate, type Rate } from '../core/rate-limiter.ts';
 
 /** Everything the server reads from its environment, parsed once at start. */
 export interface Config {
@@ -25,6 +26,16 @@ export interface Config {
   maxBufferedBytes: number;
   /** Login attempts per IP per minute. @default 10 */
   loginRateLimit: number;
+  /** Messages a visitor may send (REST and WebSocket together); null: unlimited. @default 200 per 10 s */
+  visitorMessageRate: Rate | null;
+  /** Where uploaded files go; null: `uploads/` beside the SQLite file (a temporary directory for `:memory:`). */
+  uploadsDir: string | null;
+  /** Largest upload in bytes. @default 10 MiB */
+  maxUploadBytes: number;
+  /** A webhook delivery attempt gives up after this long. @default 5000 */
+  webhookTimeoutMs: number;
+  /** First retry delay of a failed webhook delivery; each next one is 4 times longer (3 retries). @default 1000 */
+  webhookRetryBaseMs: number;
   logLevel: string;
 }
 
@@ -43,6 +54,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 30_000, 100, 3_600_000),
     maxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
+    visitorMessageRate: rate(env, 'VISITOR_MESSAGE_RATE', '200/10s'),
+    uploadsDir: env.UPLOADS_DIR || null,
+    maxUploadBytes: int(env, 'MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5000, 1, 600_000),
+    webhookRetryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 0, 3_600_000),
     logLevel: env.LOG_LEVEL || 'info',
   };
 }
@@ -69,6 +85,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function rate(env: NodeJS.ProcessEnv, name: string, fallback: string): Rate | null {
+  try {
+    return parseRate(env[name] || fallback);
+  } catch (err) {
+    throw new ConfigError(`${name}: ${(err as Error).message}`);
+  }
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

@@ -1,4 +1,12 @@
-import type { Conversation, ConversationStatus, Message, ServerFrame } from '@unique-support/protocol';
+import {
+  type Attachment,
+  type Conversation,
+  type ConversationStatus,
+  MAX_ATTACHMENTS,
+  type Message,
+  type ServerFrame,
+  type Workspace,
+} from '@unique-support/protocol';
 import type { Logger } from 'pino';
 import { type Bus, topics } from '../bus/bus.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -6,7 +14,39 @@ import { newId } from '../ids.ts';
 import type { AppendResult, Store } from '../store/store.ts';
 import type { MessageWriter } from './message-writer.ts';
 import { authorOf, type Principal } from './principal.ts';
+import { type Rate, RateLimiter } from './rate-limiter.ts';
 import type { Router } from './router.ts';
+
+/**
+ * What the service announces besides the bus (which carries frames for sockets): the hook
+ * for server-side listeners such as webhooks. Listeners run synchronously and must not block.
+ */
+export type ConversationEvent =
+  | { type: 'conversation.created'; workspaceId: string; conversation: Conversation }
+  | { type: 'conversation.updated'; workspaceId: string; conversation: Conversation }
+  | { type: 'message.created'; workspaceId: string; message: Message };
+
+/** Options of a message beyond its text. */
+export interface SendOptions {
+  /** Ids of uploads of the same principal (at most MAX_ATTACHMENTS). */
+  attachments?: readonly string[];
+  /** Agents only: a private note. */
+  private?: boolean;
+}
+
+export interface ConversationListFilter {
+  status?: ConversationStatus;
+  /** `me`, or an agent id. */
+  assignee?: string;
+  visitorId?: string;
+  label?: string;
+  /** Text some message of the conversation contains (case-insensitive for ASCII). */
+  q?: string;
+  limit?: number;
+}
+
+/** Labels of a conversation: at most this many, each 1–32 characters after trimming. */
+export const LABEL_LIMITS = { count: 20, length: 32 } as const;
 
 /**
  * A bot answer being streamed: each `push` goes out as a `message.delta` at once; `complete`
@@ -45,6 +85,8 @@ export interface ConversationServiceOptions {
   log: Logger;
   /** Longest message text in characters. */
   maxTextLength: number;
+  /** Messages per visitor (REST and WebSocket together); null: unlimited. */
+  visitorMessageRate?: Rate | null;
 }
 
 /**
@@ -61,6 +103,8 @@ export class ConversationService implements BotActions {
   private router: Router | null = null;
   private bot: Bot | null = null;
   private readonly background = new Set<Promise<unknown>>();
+  private readonly listeners: ((event: ConversationEvent) => void)[] = [];
+  private readonly visitorLimiter: RateLimiter | null;
 
   constructor(options: ConversationServiceOptions) {
     this.store = options.store;
@@ -68,6 +112,17 @@ export class ConversationService implements BotActions {
     this.writer = options.writer;
     this.log = options.log;
     this.maxTextLength = options.maxTextLength;
+    this.visitorLimiter = options.visitorMessageRate ? new RateLimiter(options.visitorMessageRate) : null;
+  }
+
+  /** Adds a listener of created conversations and messages and of conversation changes. */
+  onEvent(listener: (event: ConversationEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Whether new conversations of the workspace start with the bot. */
+  botAnswers(workspace: Workspace): boolean {
+    return workspace.botEnabled && this.bot !== null;
   }
 
   /** `bot` null: no bot answers; new conversations start `queued`. */
@@ -87,8 +142,41 @@ export class ConversationService implements BotActions {
       status,
       queuedAt: status === 'queued' ? new Date().toISOString() : null,
     });
-    this.changed(conversation);
+    this.changed(conversation, 'conversation.created');
     return conversation;
+  }
+
+  /**
+   * An offline message: the visitor's name and e-mail, a new `queued` conversation and its
+   * first message, stored in one transaction (nothing of it on any error).
+   */
+  async createOffline(
+    visitor: Principal,
+    input: { text: string; email: string; name?: string | undefined },
+  ): Promise<Conversation> {
+    if (visitor.type !== 'visitor') throw new AppError('FORBIDDEN', 'only a visitor leaves a message');
+    this.checkText(input.text, false);
+    const name = input.name?.trim() || null;
+    this.takeVisitorRate(visitor);
+    const now = new Date().toISOString();
+    const { conversation, message } = await this.store.createConversationWithMessage({
+      conversation: {
+        workspaceId: visitor.workspaceId,
+        visitorId: visitor.id,
+        status: 'queued',
+        queuedAt: now,
+      },
+      message: {
+        author: { type: 'visitor', id: visitor.id, name: name ?? visitor.name },
+        text: input.text,
+        clientMessageId: null,
+      },
+      visitorPatch: { email: input.email, ...(name !== null && { name }), lastSeenAt: now },
+    });
+    this.changed(conversation, 'conversation.created');
+    this.publishMessage(conversation, message);
+    await this.route(conversation.workspaceId);
+    return (await this.store.getConversation(conversation.workspaceId, conversation.id)) ?? conversation;
   }
 
   /** The conversation if the principal may see it; NOT_FOUND otherwise (also for other workspaces). */
@@ -100,25 +188,53 @@ export class ConversationService implements BotActions {
     return conversation;
   }
 
-  list(agent: Principal, filter: { status?: ConversationStatus; assignee?: string; limit?: number }) {
+  /** What the principal may see of a conversation: visitors never see its labels. */
+  viewFor(principal: Principal, conversation: Conversation): Conversation {
+    return principal.type === 'visitor' ? visitorView(conversation) : conversation;
+  }
+
+  list(agent: Principal, filter: ConversationListFilter) {
     requireAgent(agent);
     const assigneeId = filter.assignee === 'me' ? agent.id : filter.assignee;
+    const text = filter.q?.trim();
     return this.store.listConversations({
       workspaceId: agent.workspaceId,
       ...(filter.status && { status: filter.status }),
       ...(assigneeId && { assigneeId }),
+      ...(filter.visitorId && { visitorId: filter.visitorId }),
+      ...(filter.label !== undefined && { label: filter.label.trim() }),
+      ...(text && { text }),
       ...(filter.limit && { limit: filter.limit }),
     });
   }
 
+  /** Stored messages after `afterSeq`; visitors get no private notes (so gaps in seq). */
   async messages(principal: Principal, conversationId: string, afterSeq: number, limit?: number) {
     await this.get(principal, conversationId);
     return this.store.listMessages({
       workspaceId: principal.workspaceId,
       conversationId,
       afterSeq,
+      includePrivate: principal.type === 'agent',
       ...(limit && { limit }),
     });
+  }
+
+  /** Replaces the labels (trimmed, deduplicated, at most 20 of 1–32 characters). Agents only. */
+  async setLabels(
+    agent: Principal,
+    conversationId: string,
+    labels: readonly string[],
+  ): Promise<Conversation> {
+    requireAgent(agent);
+    const normalized = normalizeLabels(labels);
+    const conversation = await this.get(agent, conversationId);
+    const updated = await this.store.updateConversation(agent.workspaceId, conversation.id, {
+      labels: normalized,
+    });
+    if (!updated) throw notFound('conversation');
+    this.changed(updated);
+    return updated;
   }
 
   /**
@@ -131,21 +247,31 @@ export class ConversationService implements BotActions {
     conversation: Conversation,
     text: string,
     clientMessageId: string | null,
+    options: SendOptions = {},
   ): Promise<AppendResult> {
-    this.checkText(text);
+    const isPrivate = options.private === true;
+    if (isPrivate && principal.type !== 'agent') {
+      throw new AppError('FORBIDDEN', 'only agents write private notes');
+    }
+    const ids = options.attachments ?? [];
+    this.checkText(text, ids.length > 0);
+    const attachments = await this.resolveAttachments(principal, ids);
+    this.takeVisitorRate(principal);
     const result = await this.writer.append({
       workspaceId: conversation.workspaceId,
       conversationId: conversation.id,
       author: authorOf(principal),
       text,
       clientMessageId,
+      ...(attachments.length > 0 && { attachments }),
+      ...(isPrivate && { private: true }),
     });
     if (result.created) {
-      this.bus.publish(topics.conversation(conversation.id), {
-        type: 'message.created',
-        message: result.message,
-      });
-      this.track(this.afterMessage(principal, conversation.id, result.message));
+      this.publishMessage(conversation, result.message);
+      // A note changes nothing: no first response, no claim, no reopen, no bot turn.
+      if (!result.message.private) {
+        this.track(this.afterMessage(principal, conversation.id, result.message));
+      }
     }
     return result;
   }
@@ -221,6 +347,7 @@ export class ConversationService implements BotActions {
   openReply(conversation: Conversation, signal?: AbortSignal): BotReply {
     const messageId = newId('msg');
     const publish = (frame: ServerFrame) => this.publish(conversation.id, frame);
+    const emit = (event: ConversationEvent) => this.emit(event);
     const writer = this.writer;
     const maxTextLength = this.maxTextLength;
     let text = '';
@@ -250,6 +377,7 @@ export class ConversationService implements BotActions {
             ...(interrupted && { interrupted }),
           });
           publish({ type: 'message.completed', message });
+          emit({ type: 'message.created', workspaceId: conversation.workspaceId, message });
           return message;
         })();
         return completed;
@@ -269,10 +397,53 @@ export class ConversationService implements BotActions {
     await this.router?.idle();
   }
 
-  private checkText(text: string): void {
-    if (text.trim().length === 0) throw new AppError('BAD_REQUEST', 'text must not be empty');
+  /** Text may be empty only when the message carries attachments. */
+  private checkText(text: string, hasAttachments: boolean): void {
+    if (text.trim().length === 0 && !hasAttachments) {
+      throw new AppError('BAD_REQUEST', 'text must not be empty');
+    }
     if (text.length > this.maxTextLength) {
       throw new AppError('PAYLOAD_TOO_LARGE', `text is longer than ${this.maxTextLength} characters`);
+    }
+  }
+
+  /** RATE_LIMITED when the visitor sent too many messages lately; agents are not limited. */
+  private takeVisitorRate(principal: Principal): void {
+    if (principal.type !== 'visitor' || !this.visitorLimiter) return;
+    if (!this.visitorLimiter.take(principal.id)) {
+      throw new AppError('RATE_LIMITED', 'too many messages, slow down');
+    }
+  }
+
+  /** The uploads, in order; each must be the principal's own (else NOT_FOUND). */
+  private async resolveAttachments(principal: Principal, ids: readonly string[]): Promise<Attachment[]> {
+    if (ids.length === 0) return [];
+    if (ids.length > MAX_ATTACHMENTS) {
+      throw new AppError('BAD_REQUEST', `at most ${MAX_ATTACHMENTS} attachments per message`);
+    }
+    if (new Set(ids).size !== ids.length) throw new AppError('BAD_REQUEST', 'an attachment is listed twice');
+    const records = await Promise.all(ids.map((id) => this.store.getAttachment(principal.workspaceId, id)));
+    return records.map((record) => {
+      if (!record || record.uploader.type !== principal.type || record.uploader.id !== principal.id) {
+        throw notFound('attachment');
+      }
+      const { id, name, contentType, size, url } = record;
+      return { id, name, contentType, size, url };
+    });
+  }
+
+  private publishMessage(conversation: Conversation, message: Message): void {
+    this.bus.publish(topics.conversation(conversation.id), { type: 'message.created', message });
+    this.emit({ type: 'message.created', workspaceId: conversation.workspaceId, message });
+  }
+
+  private emit(event: ConversationEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log.error({ err, event: event.type }, 'conversation event listener failed');
+      }
     }
   }
 
@@ -283,7 +454,8 @@ export class ConversationService implements BotActions {
     if (principal.type === 'visitor') {
       if (conversation.status === 'resolved') {
         await this.reopen(conversation, message);
-      } else if (conversation.status === 'bot' && this.bot) {
+      } else if (conversation.status === 'bot' && this.bot && message.text.trim()) {
+        // Only files, no words: nothing for the bot to answer.
         await this.bot.onVisitorMessage(conversation, message, this);
       }
       return;
@@ -318,7 +490,7 @@ export class ConversationService implements BotActions {
     if (!updated) return;
     this.changed(updated);
     if (updated.status === 'queued') this.route(updated.workspaceId);
-    else if (this.bot) await this.bot.onVisitorMessage(updated, message, this);
+    else if (this.bot && message.text.trim()) await this.bot.onVisitorMessage(updated, message, this);
   }
 
   private async queue(conversation: Conversation): Promise<Conversation> {
@@ -340,12 +512,19 @@ export class ConversationService implements BotActions {
     return (await this.store.getConversation(updated.workspaceId, updated.id)) ?? updated;
   }
 
-  /** Router callback and every status change: tell the conversation and the workspace's agents. */
-  changed(conversation: Conversation): void {
+  /**
+   * Router callback and every status change: tell the conversation and the workspace's
+   * agents (sessions show visitors their view), then the listeners.
+   */
+  changed(
+    conversation: Conversation,
+    kind: 'conversation.created' | 'conversation.updated' = 'conversation.updated',
+  ): void {
     this.bot?.onConversationChanged?.(conversation);
     const frame: ServerFrame = { type: 'conversation.updated', conversation };
     this.bus.publish(topics.workspaceAgents(conversation.workspaceId), frame);
     this.bus.publish(topics.conversation(conversation.id), frame);
+    this.emit({ type: kind, workspaceId: conversation.workspaceId, conversation });
   }
 
   private route(workspaceId: string): Promise<void> {
@@ -362,6 +541,28 @@ export class ConversationService implements BotActions {
       .finally(() => this.background.delete(tracked));
     this.background.add(tracked);
   }
+}
+
+/** A conversation as its visitor sees it: without the agents' labels. */
+export function visitorView(conversation: Conversation): Conversation {
+  return conversation.labels.length === 0 ? conversation : { ...conversation, labels: [] };
+}
+
+/** Trimmed, deduplicated (first spelling kept), checked labels; BAD_REQUEST when one breaks a rule. */
+export function normalizeLabels(labels: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const raw of labels) {
+    const label = raw.trim();
+    const length = [...label].length;
+    if (length === 0 || length > LABEL_LIMITS.length) {
+      throw new AppError('BAD_REQUEST', `a label has 1 to ${LABEL_LIMITS.length} characters`);
+    }
+    seen.add(label);
+  }
+  if (seen.size > LABEL_LIMITS.count) {
+    throw new AppError('BAD_REQUEST', `at most ${LABEL_LIMITS.count} labels`);
+  }
+  return [...seen];
 }
 
 function requireAgent(principal: Principal): asserts principal is Extract<Principal, { type: 'agent' }> {

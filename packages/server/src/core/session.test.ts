@@ -13,7 +13,10 @@ import { Session } from './session.ts';
 class GatedStore extends MemoryStore {
   private gates: (() => void)[] = [];
   gated = false;
+  /** listMessages calls so far. */
+  reads = 0;
   override async listMessages(query: MessageQuery) {
+    this.reads += 1;
     if (this.gated) await new Promise<void>((resolve) => this.gates.push(resolve));
     return super.listMessages(query);
   }
@@ -32,7 +35,7 @@ class GatedStore extends MemoryStore {
   }
 }
 
-async function setup() {
+async function setup(as: 'visitor' | 'agent' = 'visitor') {
   const store = new GatedStore();
   await store.init();
   const bus = new MemoryBus();
@@ -54,21 +57,27 @@ async function setup() {
     status: 'queued',
     queuedAt: null,
   });
-  const append = async (count: number) => {
+  /** `count` messages; `notes` says which of them (by index) are agents' private notes. */
+  const append = async (count: number, notes: (i: number) => boolean = () => false) => {
     const results = await store.appendMessages(
       Array.from({ length: count }, (_, i) => ({
         workspaceId: workspace.id,
         conversationId: conversation.id,
-        author: { type: 'visitor' as const, id: visitor.id, name: 'V' },
+        author: notes(i)
+          ? { type: 'agent' as const, id: 'ag_1', name: 'A' }
+          : { type: 'visitor' as const, id: visitor.id, name: 'V' },
         text: `m${i}`,
         clientMessageId: null,
+        ...(notes(i) && { private: true }),
       })),
     );
     return results.map((r) => r.message);
   };
   const sent: { type: string; message?: { seq: number } }[] = [];
   const session = new Session(
-    { type: 'visitor', id: visitor.id, workspaceId: workspace.id, name: 'V' },
+    as === 'visitor'
+      ? { type: 'visitor', id: visitor.id, workspaceId: workspace.id, name: 'V' }
+      : { type: 'agent', id: 'ag_1', workspaceId: workspace.id, name: 'A', role: 'agent' },
     { send: (data) => sent.push(JSON.parse(data)), close: () => {} },
     { store, bus, conversations, presence: new LocalPresence(), heartbeatMs: 30_000 },
   );
@@ -118,5 +127,70 @@ describe('Session delivery by seq', () => {
     publish(sixth!);
     await until(() => seqs().length === 6);
     expect(seqs()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe('Session delivery with private notes', () => {
+  const note =
+    (...indexes: number[]) =>
+    (i: number) =>
+      indexes.includes(i);
+
+  it('a visitor replay skips notes; live notes are dropped and their seq skipped without a store read', async () => {
+    const { store, session, conversation, append, publish, seqs, sent, until } = await setup('visitor');
+    await append(6, note(1, 3, 4)); // seqs 2, 4 and 5 are notes
+    session.receive(JSON.stringify({ type: 'subscribe', conversationId: conversation.id, lastSeq: 0 }));
+    await until(() => sent.some((f) => f.type === 'subscribed'));
+    expect(seqs()).toEqual([1, 3, 6]);
+    expect(sent.find((f) => f.type === 'subscribed')).toMatchObject({ lastSeq: 6 });
+
+    const reads = store.reads;
+    const [seventh, eighth] = await append(2, note(0));
+    publish(seventh!);
+    publish(eighth!);
+    await until(() => seqs().length === 4);
+    expect(seqs()).toEqual([1, 3, 6, 8]);
+    expect(store.reads).toBe(reads);
+    expect(JSON.stringify(sent)).not.toContain('"private":true');
+  });
+
+  it('a visitor gap of lost events and notes is filled once, and a note past a gap never loops', async () => {
+    const { store, session, conversation, append, publish, seqs, sent, until } = await setup('visitor');
+    await append(1);
+    session.receive(JSON.stringify({ type: 'subscribe', conversationId: conversation.id, lastSeq: 0 }));
+    await until(() => sent.some((f) => f.type === 'subscribed'));
+
+    // 2 (note) and 3 are lost; 4 (a note past the gap) is dropped; 5 shows the gap.
+    const [, , fourth, fifth] = await append(4, note(0, 2));
+    publish(fourth!);
+    expect(seqs()).toEqual([1]);
+    publish(fifth!);
+    await until(() => seqs().length === 3);
+    expect(seqs()).toEqual([1, 3, 5]);
+
+    // Only notes after 5, their events lost but the last: nothing to fetch, nothing to loop on.
+    const [, seventh] = await append(2, note(0, 1));
+    const reads = store.reads;
+    publish(seventh!);
+    const [eighth] = await append(1);
+    publish(eighth!);
+    await until(() => seqs().length === 4);
+    expect(seqs()).toEqual([1, 3, 5, 8]);
+    // One read filled 6..7 (notes only) on the way to 8; then it stays quiet.
+    expect(store.reads - reads).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.reads - reads).toBe(1);
+  });
+
+  it('an agent gets every seq, notes included, replayed and live', async () => {
+    const { session, conversation, append, publish, seqs, sent, until } = await setup('agent');
+    await append(3, note(1));
+    session.receive(JSON.stringify({ type: 'subscribe', conversationId: conversation.id, lastSeq: 0 }));
+    await until(() => sent.some((f) => f.type === 'subscribed'));
+    expect(seqs()).toEqual([1, 2, 3]);
+    const [fourth] = await append(1, note(0));
+    publish(fourth!);
+    await until(() => seqs().length === 4);
+    expect(sent.at(-1)).toMatchObject({ type: 'message.created', message: { seq: 4, private: true } });
   });
 });

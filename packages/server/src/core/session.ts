@@ -10,7 +10,7 @@ import { Compile } from 'typebox/compile';
 import { type Bus, type BusEvent, topics } from '../bus/bus.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
-import type { ConversationService } from './conversation-service.ts';
+import { type ConversationService, visitorView } from './conversation-service.ts';
 import type { Presence } from './presence.ts';
 import type { Principal } from './principal.ts';
 
@@ -39,6 +39,8 @@ const validators = Object.fromEntries(
 
 /** Frames on the bus reach many sockets: serialise each once. */
 const serialised = new WeakMap<object, string>();
+/** `conversation.updated` frames as visitors get them (no labels), made once per frame. */
+const forVisitors = new WeakMap<object, ServerFrame>();
 export function serialise(frame: ServerFrame): string {
   let text = serialised.get(frame);
   if (text === undefined) {
@@ -60,6 +62,11 @@ interface Subscription {
  * One client connection, socket-free: frames in (`receive`), frames out (`connection.send`).
  * Delivery per conversation is gap-free and duplicate-free by `seq`: live events are held
  * while stored messages replay, and a gap in the live stream is filled from the store.
+ *
+ * Private notes reach agents only. A visitor's stream has gaps where notes are: a live note
+ * only moves its position on (when it is the next seq), the store's replay for a visitor
+ * skips notes, and a gap is filled from the store only when a visitor-visible message shows
+ * it (that message is stored, so the replay reaches it and the gap cannot come back).
  */
 export class Session {
   private readonly subscriptions = new Map<string, Subscription>();
@@ -152,6 +159,10 @@ export class Session {
           conversation,
           frame.text,
           frame.clientMessageId,
+          {
+            ...(frame.attachments && { attachments: frame.attachments }),
+            ...(frame.private !== undefined && { private: frame.private }),
+          },
         );
         this.send({ type: 'message.ack', clientMessageId: frame.clientMessageId, message });
         return;
@@ -210,6 +221,12 @@ export class Session {
     if (event.type === 'message.created' || event.type === 'message.completed') {
       const { seq } = event.message;
       if (seq <= subscription.delivered) return;
+      if (event.message.private && this.principal.type !== 'agent') {
+        // Never sent; as the next seq it moves the position on, otherwise it is simply dropped
+        // (a replay for a visitor has no notes, so it could never fill a gap this shows).
+        if (seq === subscription.delivered + 1) subscription.delivered = seq;
+        return;
+      }
       if (seq > subscription.delivered + 1) {
         subscription.held = [event];
         this.catchUp(conversationId, subscription).catch((err) => this.deps.onError?.(err));
@@ -219,22 +236,28 @@ export class Session {
     } else if (!this.wants(event)) {
       return;
     }
-    this.send(event);
+    this.send(this.principal.type === 'visitor' ? toVisitorFrame(event) : event);
   }
 
-  /** Sends stored messages after `delivered`, then the events held meanwhile. */
+  /**
+   * Sends stored messages after `delivered`, then the events held meanwhile. Agents get
+   * every seq; visitors every message but the notes, whose seqs they skip.
+   */
   private async catchUp(conversationId: string, subscription: Subscription): Promise<void> {
     subscription.held ??= [];
+    const isAgent = this.principal.type === 'agent';
     for (;;) {
       const page = await this.deps.store.listMessages({
         workspaceId: this.principal.workspaceId,
         conversationId,
         afterSeq: subscription.delivered,
         limit: REPLAY_PAGE,
+        includePrivate: isAgent,
       });
       if (this.closed || this.subscriptions.get(conversationId) !== subscription) return;
       for (const message of page) {
-        if (message.seq !== subscription.delivered + 1) break;
+        if (isAgent ? message.seq !== subscription.delivered + 1 : message.seq <= subscription.delivered)
+          break;
         this.send({ type: 'message.created', message });
         subscription.delivered = message.seq;
       }
@@ -263,6 +286,17 @@ export class Session {
   private sendError(error: AppError, ref: string | null): void {
     this.send({ type: 'error', code: error.code, message: error.message, ref });
   }
+}
+
+/** A relayed frame as a visitor may see it. */
+function toVisitorFrame(event: BusEvent): ServerFrame {
+  if (event.type !== 'conversation.updated' || event.conversation.labels.length === 0) return event;
+  let frame = forVisitors.get(event);
+  if (!frame) {
+    frame = { type: 'conversation.updated', conversation: visitorView(event.conversation) };
+    forVisitors.set(event, frame);
+  }
+  return frame;
 }
 
 /** The `clientMessageId` of the frame, else its `type`, so the client can tell which frame failed. */

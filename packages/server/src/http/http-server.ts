@@ -9,24 +9,38 @@ import type { Logger } from 'pino';
 import type { AccountService } from '../auth/account-service.ts';
 import type { AgentAssist } from '../bot/agent-assist.ts';
 import type { Config } from '../config/config.ts';
+import type { CannedReplyService } from '../core/canned-reply-service.ts';
 import type { ConversationService } from '../core/conversation-service.ts';
 import type { KnowledgeService } from '../core/knowledge-service.ts';
 import type { Principal } from '../core/principal.ts';
+import type { UploadService } from '../core/upload-service.ts';
+import type { WebhookService } from '../core/webhook-service.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { Store } from '../store/store.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assistRoutes } from './routes/assist.ts';
+import { cannedReplyRoutes } from './routes/canned-replies.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+import { visitorRoutes } from './routes/visitors.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { widgetRoutes } from './routes/widget.ts';
+import { isConsoleDeepLink, staticRoutes } from './static-routes.ts';
 
 export interface HttpDeps {
+  store: Store;
   config: Config;
   log: Logger;
   metrics: Metrics;
   accounts: AccountService;
   conversations: ConversationService;
   knowledge: KnowledgeService;
+  uploads: UploadService;
+  cannedReplies: CannedReplyService;
+  webhooks: WebhookService;
   /** Names of what is down (empty when ready). */
   assist: AgentAssist;
   /** What is down (empty when ready), and details to show. */
@@ -88,6 +102,9 @@ export async function buildHttpServer(deps: HttpDeps) {
     reply.code(appError.status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (request.method === 'GET' && isConsoleDeepLink(request.url, request.headers.accept)) {
+      return reply.type('text/html').sendFile('index.html');
+    }
     const body: ErrorBody = {
       error: {
         code: 'NOT_FOUND',
@@ -123,6 +140,12 @@ export async function buildHttpServer(deps: HttpDeps) {
   await app.register(conversationRoutes, { prefix: '/api/v1', ...deps });
   await app.register(assistRoutes, { prefix: '/api/v1', ...deps });
   await app.register(knowledgeRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(widgetRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(visitorRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(uploadRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(cannedReplyRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(webhookRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(staticRoutes, { store: deps.store });
   return app;
 }
 

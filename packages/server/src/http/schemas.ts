@@ -1,11 +1,20 @@
 import {
   Agent,
   Article,
+  Attachment,
+  AttachmentIds,
   Attributes,
+  CannedReply,
   Conversation,
   ConversationStatus,
   Message,
   Role,
+  Visitor,
+  Webhook,
+  WebhookEventType,
+  WidgetLanguage,
+  WidgetPosition,
+  WidgetSettings,
   Workspace,
 } from '@unique-support/protocol';
 import Type from 'typebox';
@@ -57,13 +66,30 @@ export const WidgetSessionBody = Type.Object(
     email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
     attributes: Type.Optional(Type.Intersect([Attributes, Type.Object({}, { maxProperties: 50 })])),
     pageUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    userId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: "Identity verification: the website's id of the logged-in user (needs userHash)",
+      }),
+    ),
+    userHash: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'Hex HMAC-SHA256 of userId with the identity secret; a wrong one is 401',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export const MessageBody = Type.Object({
-  /** Length is checked against the configured limit (413), not here. */
-  text: Type.String(),
+  /** Length is checked against the configured limit (413), not here. Empty only with attachments. */
+  text: Type.String({ description: 'May be empty when the message has attachments' }),
   clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  attachments: Type.Optional(AttachmentIds),
+  private: Type.Optional(
+    Type.Boolean({ description: 'Agents: a private note, never shown to the visitor (403 for visitors)' }),
+  ),
 });
 export const AssignBody = Type.Object({ agentId: Id });
 export const RatingBody = Type.Object({
@@ -76,8 +102,30 @@ export const ConversationQuery = Type.Object({
   status: Type.Optional(ConversationStatus),
   /** `me`, or an agent id. */
   assignee: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  visitorId: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: "A visitor's conversations" }),
+  ),
+  label: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'Conversations with this label' }),
+  ),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Conversations with a message (notes included) containing this text, case-insensitively',
+    }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
 });
+export const LabelsBody = Type.Object(
+  {
+    labels: Type.Array(Type.String({ maxLength: 64 }), {
+      maxItems: 100,
+      description: 'Replaces the labels: at most 20 after trimming and deduplication, each 1-32 characters',
+    }),
+  },
+  { additionalProperties: false },
+);
 export const MessageQuery = Type.Object({
   afterSeq: Type.Optional(Type.Integer({ minimum: 0 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
@@ -91,6 +139,8 @@ export const MeResponse = Type.Object({ agent: Agent, workspace: Workspace });
 export const WidgetSessionResponse = Type.Object({
   visitorId: Type.String(),
   visitorToken: Type.String(),
+  /** The verified user id the visitor is tied to, or null. */
+  userId: Type.Union([Type.String(), Type.Null()]),
   workspace: Type.Object({ id: Type.String(), name: Type.String() }),
 });
 export const ConversationResponse = Type.Object({ conversation: Conversation });
@@ -131,8 +181,87 @@ export const KnowledgeSearchResponse = Type.Object({
   ),
 });
 
+export const WidgetSettingsPatch = Type.Object(
+  {
+    color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: '#rrggbb' })),
+    position: Type.Optional(WidgetPosition),
+    greeting: Type.Optional(Type.String({ maxLength: 200 })),
+    language: Type.Optional(WidgetLanguage),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 export const WorkspacePatchBody = Type.Object(
-  { name: Type.Optional(Name), botEnabled: Type.Optional(Type.Boolean()) },
+  {
+    name: Type.Optional(Name),
+    botEnabled: Type.Optional(Type.Boolean()),
+    widget: Type.Optional(WidgetSettingsPatch),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
 export const WorkspaceResponse = Type.Object({ workspace: Workspace });
+export const IdentitySecretResponse = Type.Object({
+  identitySecret: Type.String({
+    description: 'userHash = hex HMAC-SHA256(identitySecret, userId); keep it on the website server',
+  }),
+});
+
+// Widget (public and visitor routes).
+export const WidgetConfigQuery = Type.Object({ widgetKey: Type.String({ minLength: 1, maxLength: 100 }) });
+export const WidgetConfigResponse = Type.Object({
+  name: Type.String(),
+  widget: WidgetSettings,
+  /** New conversations start with the bot. */
+  botEnabled: Type.Boolean(),
+  /** Some agent is online now (else the widget offers the offline message form). */
+  agentsOnline: Type.Boolean(),
+});
+export const OfflineMessageBody = Type.Object(
+  {
+    /** Length is checked against the configured limit (413). */
+    text: Type.String(),
+    email: Email,
+    name: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+// Visitors.
+export const VisitorResponse = Type.Object({ visitor: Visitor });
+
+// Uploads.
+export const UploadParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  name: Type.String({ minLength: 1, maxLength: 1000 }),
+});
+export const AttachmentResponse = Type.Object({ attachment: Attachment });
+
+// Canned replies. Checked again after trimming (CannedReplyService).
+const Shortcut = Type.String({ pattern: '^[a-z0-9_-]{1,32}$' });
+const CannedText = Type.String({ minLength: 1, maxLength: 4000 });
+export const CannedReplyBody = Type.Object(
+  { shortcut: Shortcut, text: CannedText },
+  { additionalProperties: false },
+);
+export const CannedReplyPatchBody = Type.Object(
+  { shortcut: Type.Optional(Shortcut), text: Type.Optional(CannedText) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const CannedReplyResponse = Type.Object({ cannedReply: CannedReply });
+export const CannedRepliesResponse = Type.Object({ cannedReplies: Type.Array(CannedReply) });
+
+// Webhooks.
+export const WebhookBody = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2000, description: 'http or https' }),
+    events: Type.Array(WebhookEventType, { minItems: 1, maxItems: 3 }),
+  },
+  { additionalProperties: false },
+);
+export const WebhookResponse = Type.Object({ webhook: Webhook });
+export const WebhookCreatedResponse = Type.Object({
+  webhook: Type.Object({
+    ...Webhook.properties,
+    secret: Type.String({ description: 'Signs deliveries; shown only in this answer' }),
+  }),
+});
+export const WebhooksResponse = Type.Object({ webhooks: Type.Array(Webhook) });

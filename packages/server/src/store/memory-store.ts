@@ -1,4 +1,12 @@
-import type { Article, Conversation, Message, Visitor, Workspace } from '@unique-support/protocol';
+import {
+  type Article,
+  type CannedReply,
+  type Conversation,
+  DEFAULT_WIDGET_SETTINGS,
+  type Message,
+  type Visitor,
+  type Workspace,
+} from '@unique-support/protocol';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type {
@@ -6,21 +14,28 @@ import type {
   AgentRecord,
   AppendResult,
   ArticlePatch,
+  AttachmentRecord,
+  CannedReplyPatch,
   ConversationExpectation,
   ConversationFilter,
   ConversationPatch,
   MessageQuery,
   NewAgent,
   NewArticle,
+  NewAttachment,
+  NewCannedReply,
   NewConversation,
+  NewConversationWithMessage,
   NewMessage,
   NewVisitor,
+  NewWebhook,
   NewWorkspace,
   Store,
   VisitorPatch,
+  WebhookRecord,
   WorkspacePatch,
 } from './store.ts';
-import { CONVERSATION_LIMIT, clampLimit, MESSAGE_LIMIT, pickDefined } from './store-helpers.ts';
+import { CONVERSATION_LIMIT, clampLimit, containsText, MESSAGE_LIMIT, pickDefined } from './store-helpers.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
 const nowIso = () => new Date().toISOString();
@@ -28,9 +43,10 @@ const nowIso = () => new Date().toISOString();
 /** Never earlier than `previous`, even if the clock went back. */
 const bumpIso = (previous: string) => new Date(Math.max(Date.now(), Date.parse(previous))).toISOString();
 
-const WORKSPACE_PATCH_KEYS = ['name', 'botEnabled'] as const;
+const WORKSPACE_PATCH_KEYS = ['name', 'botEnabled', 'widget'] as const;
 const AGENT_PATCH_KEYS = ['name', 'role', 'maxConcurrent', 'passwordHash'] as const;
-const VISITOR_PATCH_KEYS = ['name', 'email', 'attributes', 'pageUrl', 'ip', 'lastSeenAt'] as const;
+const VISITOR_PATCH_KEYS = ['name', 'email', 'attributes', 'pageUrl', 'ip', 'lastSeenAt', 'userId'] as const;
+const CANNED_REPLY_PATCH_KEYS = ['shortcut', 'text'] as const;
 const ARTICLE_PATCH_KEYS = ['title', 'body', 'tags'] as const;
 const CONVERSATION_PATCH_KEYS = [
   'status',
@@ -41,6 +57,7 @@ const CONVERSATION_PATCH_KEYS = [
   'visitorReadSeq',
   'agentReadSeq',
   'rating',
+  'labels',
 ] as const;
 
 interface ConversationLog {
@@ -60,6 +77,9 @@ export class MemoryStore implements Store {
   private readonly conversations = new Map<string, Conversation>();
   private readonly logs = new Map<string, ConversationLog>();
   private readonly articles = new Map<string, Article>();
+  private readonly attachments = new Map<string, AttachmentRecord>();
+  private readonly cannedReplies = new Map<string, CannedReply>();
+  private readonly webhooks = new Map<string, WebhookRecord>();
 
   async init(): Promise<void> {}
 
@@ -85,6 +105,7 @@ export class MemoryStore implements Store {
       name: input.name,
       widgetKey: input.widgetKey,
       botEnabled: input.botEnabled,
+      widget: copy(input.widget ?? DEFAULT_WIDGET_SETTINGS),
       createdAt: nowIso(),
     };
     this.workspaces.set(workspace.id, workspace);
@@ -171,6 +192,7 @@ export class MemoryStore implements Store {
   }
 
   async createVisitor(input: NewVisitor): Promise<Visitor> {
+    this.checkUserIdFree(input.workspaceId, input.userId ?? null, null);
     const now = nowIso();
     const visitor: Visitor = {
       id: newId('vi'),
@@ -180,6 +202,7 @@ export class MemoryStore implements Store {
       attributes: copy(input.attributes),
       pageUrl: input.pageUrl,
       ip: input.ip,
+      userId: input.userId ?? null,
       createdAt: now,
       lastSeenAt: now,
     };
@@ -195,9 +218,17 @@ export class MemoryStore implements Store {
   async updateVisitor(workspaceId: string, id: string, patch: VisitorPatch): Promise<Visitor | null> {
     const visitor = scoped(this.visitors, workspaceId, id);
     if (!visitor) return null;
+    if (patch.userId !== undefined) this.checkUserIdFree(workspaceId, patch.userId, id);
     const updated = { ...visitor, ...copy(pickDefined(patch, VISITOR_PATCH_KEYS)) };
     this.visitors.set(id, updated);
     return copy(updated);
+  }
+
+  async getVisitorByUserId(workspaceId: string, userId: string): Promise<Visitor | null> {
+    for (const visitor of this.visitors.values()) {
+      if (visitor.workspaceId === workspaceId && visitor.userId === userId) return copy(visitor);
+    }
+    return null;
   }
 
   async createConversation(input: NewConversation): Promise<Conversation> {
@@ -217,6 +248,7 @@ export class MemoryStore implements Store {
       visitorReadSeq: 0,
       agentReadSeq: 0,
       rating: null,
+      labels: [],
     };
     this.conversations.set(conversation.id, conversation);
     this.logs.set(conversation.id, { messages: [], byClientId: new Map() });
@@ -236,7 +268,10 @@ export class MemoryStore implements Store {
           c.workspaceId === filter.workspaceId &&
           (filter.status === undefined || c.status === filter.status) &&
           (filter.assigneeId === undefined || c.assigneeId === filter.assigneeId) &&
-          (filter.visitorId === undefined || c.visitorId === filter.visitorId),
+          (filter.visitorId === undefined || c.visitorId === filter.visitorId) &&
+          (filter.label === undefined || c.labels.includes(filter.label)) &&
+          (filter.text === undefined ||
+            this.logs.get(c.id)!.messages.some((m) => containsText(m.text, filter.text!))),
       )
       .sort((a, b) => compareDesc(a.updatedAt, b.updatedAt) || compareDesc(a.id, b.id))
       .slice(0, limit)
@@ -303,6 +338,8 @@ export class MemoryStore implements Store {
         clientMessageId,
         createdAt: now,
         ...(input.interrupted === true && { interrupted: true }),
+        ...(input.attachments?.length && { attachments: copy(input.attachments) }),
+        ...(input.private === true && { private: true }),
       };
       log.messages.push(message);
       if (clientMessageId !== null) log.byClientId.set(clientMessageId, message);
@@ -320,7 +357,32 @@ export class MemoryStore implements Store {
     if (!scoped(this.conversations, query.workspaceId, query.conversationId)) return [];
     const messages = this.logs.get(query.conversationId)!.messages;
     const start = Math.max(0, Math.floor(query.afterSeq));
-    return messages.slice(start, start + clampLimit(query.limit, MESSAGE_LIMIT)).map(copy);
+    const limit = clampLimit(query.limit, MESSAGE_LIMIT);
+    if (query.includePrivate) return messages.slice(start, start + limit).map(copy);
+    const page: Message[] = [];
+    for (let i = start; i < messages.length && page.length < limit; i++) {
+      if (!messages[i]!.private) page.push(copy(messages[i]!));
+    }
+    return page;
+  }
+
+  async createConversationWithMessage(input: NewConversationWithMessage) {
+    const { conversation: newConversation, message: newMessage, visitorPatch } = input;
+    const visitor = scoped(this.visitors, newConversation.workspaceId, newConversation.visitorId);
+    if (!visitor) throw notFound('visitor');
+    if (visitorPatch?.userId !== undefined) {
+      this.checkUserIdFree(visitor.workspaceId, visitorPatch.userId, visitor.id);
+    }
+    // Nothing below can fail: the three writes happen together.
+    const updatedVisitor = visitorPatch
+      ? (await this.updateVisitor(visitor.workspaceId, visitor.id, visitorPatch))!
+      : copy(visitor);
+    const created = await this.createConversation(newConversation);
+    const [result] = await this.appendMessages([
+      { ...newMessage, workspaceId: created.workspaceId, conversationId: created.id },
+    ]);
+    const conversation = (await this.getConversation(created.workspaceId, created.id))!;
+    return { conversation, message: result!.message, visitor: updatedVisitor };
   }
 
   async createArticle(input: NewArticle): Promise<Article> {
@@ -365,6 +427,112 @@ export class MemoryStore implements Store {
   async deleteArticle(workspaceId: string, id: string): Promise<boolean> {
     if (!scoped(this.articles, workspaceId, id)) return false;
     return this.articles.delete(id);
+  }
+
+  async createAttachment(input: NewAttachment): Promise<AttachmentRecord> {
+    if (this.attachments.has(input.id)) throw new AppError('CONFLICT', 'attachment id already in use');
+    const attachment: AttachmentRecord = { ...copy(input), createdAt: nowIso() };
+    this.attachments.set(attachment.id, attachment);
+    return copy(attachment);
+  }
+
+  async getAttachment(workspaceId: string, id: string): Promise<AttachmentRecord | null> {
+    const attachment = scoped(this.attachments, workspaceId, id);
+    return attachment ? copy(attachment) : null;
+  }
+
+  async findAttachment(id: string): Promise<AttachmentRecord | null> {
+    const attachment = this.attachments.get(id);
+    return attachment ? copy(attachment) : null;
+  }
+
+  async createCannedReply(input: NewCannedReply): Promise<CannedReply> {
+    this.checkShortcutFree(input.workspaceId, input.shortcut, null);
+    const now = nowIso();
+    const reply: CannedReply = {
+      id: newId('cr'),
+      workspaceId: input.workspaceId,
+      shortcut: input.shortcut,
+      text: input.text,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.cannedReplies.set(reply.id, reply);
+    return copy(reply);
+  }
+
+  async getCannedReply(workspaceId: string, id: string): Promise<CannedReply | null> {
+    const reply = scoped(this.cannedReplies, workspaceId, id);
+    return reply ? copy(reply) : null;
+  }
+
+  async listCannedReplies(workspaceId: string): Promise<CannedReply[]> {
+    return [...this.cannedReplies.values()]
+      .filter((r) => r.workspaceId === workspaceId)
+      .sort((a, b) => -compareDesc(a.shortcut, b.shortcut))
+      .map(copy);
+  }
+
+  async updateCannedReply(
+    workspaceId: string,
+    id: string,
+    patch: CannedReplyPatch,
+  ): Promise<CannedReply | null> {
+    const reply = scoped(this.cannedReplies, workspaceId, id);
+    if (!reply) return null;
+    if (patch.shortcut !== undefined) this.checkShortcutFree(workspaceId, patch.shortcut, id);
+    const updated: CannedReply = {
+      ...reply,
+      ...pickDefined(patch, CANNED_REPLY_PATCH_KEYS),
+      updatedAt: bumpIso(reply.updatedAt),
+    };
+    this.cannedReplies.set(id, updated);
+    return copy(updated);
+  }
+
+  async deleteCannedReply(workspaceId: string, id: string): Promise<boolean> {
+    if (!scoped(this.cannedReplies, workspaceId, id)) return false;
+    return this.cannedReplies.delete(id);
+  }
+
+  async createWebhook(input: NewWebhook): Promise<WebhookRecord> {
+    const webhook: WebhookRecord = {
+      id: newId('wh'),
+      workspaceId: input.workspaceId,
+      url: input.url,
+      events: copy(input.events),
+      secret: input.secret,
+      createdAt: nowIso(),
+    };
+    this.webhooks.set(webhook.id, webhook);
+    return copy(webhook);
+  }
+
+  async listWebhooks(workspaceId: string): Promise<WebhookRecord[]> {
+    const webhooks = [...this.webhooks.values()].filter((w) => w.workspaceId === workspaceId);
+    return oldestFirst(webhooks, (w) => w.createdAt).map(copy);
+  }
+
+  async deleteWebhook(workspaceId: string, id: string): Promise<boolean> {
+    if (!scoped(this.webhooks, workspaceId, id)) return false;
+    return this.webhooks.delete(id);
+  }
+
+  private checkUserIdFree(workspaceId: string, userId: string | null, exceptId: string | null): void {
+    if (userId === null) return;
+    for (const visitor of this.visitors.values()) {
+      if (visitor.workspaceId === workspaceId && visitor.userId === userId && visitor.id !== exceptId) {
+        throw new AppError('CONFLICT', 'user id already tied to another visitor');
+      }
+    }
+  }
+
+  private checkShortcutFree(workspaceId: string, shortcut: string, exceptId: string | null): void {
+    for (const reply of this.cannedReplies.values()) {
+      if (reply.workspaceId === workspaceId && reply.shortcut === shortcut && reply.id !== exceptId) {
+        throw new AppError('CONFLICT', 'a canned reply with this shortcut already exists');
+      }
+    }
   }
 
   private findWorkspaceByWidgetKey(widgetKey: string): Workspace | undefined {

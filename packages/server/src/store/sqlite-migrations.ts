@@ -108,6 +108,55 @@ export const sqliteMigrations: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 3,
+    name: 'attachments, notes, labels, canned replies, webhooks, widget settings, verified users',
+    sql: `
+      -- Widget settings as JSON; '{}' reads as the defaults.
+      ALTER TABLE workspaces ADD COLUMN widget TEXT NOT NULL DEFAULT '{}';
+
+      ALTER TABLE visitors ADD COLUMN user_id TEXT;
+      CREATE UNIQUE INDEX visitors_user ON visitors (workspace_id, user_id) WHERE user_id IS NOT NULL;
+
+      ALTER TABLE conversations ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';
+
+      -- A JSON array of attachments (id, name, contentType, size, url), NULL when none.
+      ALTER TABLE messages ADD COLUMN attachments TEXT;
+      ALTER TABLE messages ADD COLUMN is_private INTEGER NOT NULL DEFAULT 0;
+
+      CREATE TABLE attachments (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+        uploader_type TEXT NOT NULL CHECK (uploader_type IN ('agent', 'visitor')),
+        uploader_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE canned_replies (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+        shortcut TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX canned_replies_shortcut ON canned_replies (workspace_id, shortcut);
+
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX webhooks_workspace ON webhooks (workspace_id, created_at);
+    `,
+  },
 ];
 
 /**

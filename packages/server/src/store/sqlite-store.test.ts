@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_WIDGET_SETTINGS } from '@unique-support/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateSqlite, sqliteMigrations } from './sqlite-migrations.ts';
@@ -148,6 +149,39 @@ describe('SqliteStore on a file', () => {
     ]);
     const article = await store.createArticle({ workspaceId: 'ws_1', title: 'T', body: 'B', tags: ['x'] });
     expect(await store.listArticles('ws_1')).toEqual([article]);
+  });
+
+  it('upgrades a version 2 database: default widget settings, no labels, no user id, plain messages', async () => {
+    const file = path.join(dir, 'v2.db');
+    const db = new Database(file);
+    try {
+      migrateSqlite(db, sqliteMigrations.slice(0, 2));
+      db.exec(`
+        INSERT INTO workspaces VALUES ('ws_1', 'Acme', 'wk_1', 1, 0);
+        INSERT INTO visitors VALUES ('vi_1', 'ws_1', NULL, NULL, '{}', NULL, NULL, 0, 0);
+        INSERT INTO conversations (id, workspace_id, visitor_id, status, created_at, updated_at, last_seq)
+          VALUES ('cv_1', 'ws_1', 'vi_1', 'bot', 0, 0, 1);
+        INSERT INTO messages VALUES ('msg_1', 'cv_1', 1, 'visitor', 'vi_1', NULL, 'hi', NULL, 0, 0);
+      `);
+    } finally {
+      db.close();
+    }
+    const store = await openStore(file);
+    expect((await store.getWorkspace('ws_1'))!.widget).toEqual(DEFAULT_WIDGET_SETTINGS);
+    expect((await store.getVisitor('ws_1', 'vi_1'))!.userId).toBeNull();
+    expect((await store.getConversation('ws_1', 'cv_1'))!.labels).toEqual([]);
+    const [message] = await store.listMessages({ workspaceId: 'ws_1', conversationId: 'cv_1', afterSeq: 0 });
+    expect(message).toEqual({
+      id: 'msg_1',
+      conversationId: 'cv_1',
+      seq: 1,
+      author: { type: 'visitor', id: 'vi_1', name: null },
+      text: 'hi',
+      clientMessageId: null,
+      createdAt: new Date(0).toISOString(),
+    });
+    const reply = await store.createCannedReply({ workspaceId: 'ws_1', shortcut: 'hi', text: 'Hello' });
+    expect(await store.listCannedReplies('ws_1')).toEqual([reply]);
   });
 
   it('uses WAL, foreign keys, a busy timeout and synchronous NORMAL by default', async () => {

@@ -1,14 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type {
-  Article,
-  AuthorType,
-  Conversation,
-  ConversationStatus,
-  Message,
-  Role,
-  Visitor,
-  Workspace,
+import {
+  type Article,
+  type Attachment,
+  type AuthorType,
+  type CannedReply,
+  type Conversation,
+  type ConversationStatus,
+  DEFAULT_WIDGET_SETTINGS,
+  type Message,
+  type Role,
+  type Visitor,
+  type WebhookEventType,
+  type Workspace,
 } from '@unique-support/protocol';
 import Database from 'better-sqlite3';
 import { AppError, notFound } from '../errors.ts';
@@ -19,21 +23,28 @@ import type {
   AgentRecord,
   AppendResult,
   ArticlePatch,
+  AttachmentRecord,
+  CannedReplyPatch,
   ConversationExpectation,
   ConversationFilter,
   ConversationPatch,
   MessageQuery,
   NewAgent,
   NewArticle,
+  NewAttachment,
+  NewCannedReply,
   NewConversation,
+  NewConversationWithMessage,
   NewMessage,
   NewVisitor,
+  NewWebhook,
   NewWorkspace,
   Store,
   VisitorPatch,
+  WebhookRecord,
   WorkspacePatch,
 } from './store.ts';
-import { CONVERSATION_LIMIT, clampLimit, MESSAGE_LIMIT } from './store-helpers.ts';
+import { CONVERSATION_LIMIT, clampLimit, escapeLike, MESSAGE_LIMIT } from './store-helpers.ts';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. The parent directory is created if missing. */
@@ -49,6 +60,7 @@ interface WorkspaceRow {
   name: string;
   widget_key: string;
   bot_enabled: number;
+  widget: string;
   created_at: number;
 }
 
@@ -71,6 +83,7 @@ interface VisitorRow {
   attributes: string;
   page_url: string | null;
   ip: string | null;
+  user_id: string | null;
   created_at: number;
   last_seen_at: number;
 }
@@ -90,6 +103,7 @@ interface ConversationRow {
   visitor_read_seq: number;
   agent_read_seq: number;
   rating: string | null;
+  labels: string;
 }
 
 interface MessageRow {
@@ -103,6 +117,38 @@ interface MessageRow {
   client_message_id: string | null;
   created_at: number;
   interrupted: number;
+  attachments: string | null;
+  is_private: number;
+}
+
+interface AttachmentRow {
+  id: string;
+  workspace_id: string;
+  uploader_type: 'agent' | 'visitor';
+  uploader_id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  url: string;
+  created_at: number;
+}
+
+interface CannedReplyRow {
+  id: string;
+  workspace_id: string;
+  shortcut: string;
+  text: string;
+  created_at: number;
+  updated_at: number;
+}
+
+interface WebhookRow {
+  id: string;
+  workspace_id: string;
+  url: string;
+  events: string;
+  secret: string;
+  created_at: number;
 }
 
 interface ArticleRow {
@@ -131,6 +177,7 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
   name: r.name,
   widgetKey: r.widget_key,
   botEnabled: r.bot_enabled === 1,
+  widget: { ...DEFAULT_WIDGET_SETTINGS, ...JSON.parse(r.widget) },
   createdAt: iso(r.created_at),
 });
 
@@ -153,6 +200,7 @@ const toVisitor = (r: VisitorRow): Visitor => ({
   attributes: JSON.parse(r.attributes),
   pageUrl: r.page_url,
   ip: r.ip,
+  userId: r.user_id,
   createdAt: iso(r.created_at),
   lastSeenAt: iso(r.last_seen_at),
 });
@@ -172,6 +220,7 @@ const toConversation = (r: ConversationRow): Conversation => ({
   visitorReadSeq: r.visitor_read_seq,
   agentReadSeq: r.agent_read_seq,
   rating: r.rating === null ? null : JSON.parse(r.rating),
+  labels: JSON.parse(r.labels),
 });
 
 const toMessage = (r: MessageRow): Message => ({
@@ -183,6 +232,37 @@ const toMessage = (r: MessageRow): Message => ({
   clientMessageId: r.client_message_id,
   createdAt: iso(r.created_at),
   ...(r.interrupted === 1 && { interrupted: true }),
+  ...(r.attachments !== null && { attachments: JSON.parse(r.attachments) as Attachment[] }),
+  ...(r.is_private === 1 && { private: true }),
+});
+
+const toAttachment = (r: AttachmentRow): AttachmentRecord => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  uploader: { type: r.uploader_type, id: r.uploader_id },
+  name: r.name,
+  contentType: r.content_type,
+  size: r.size,
+  url: r.url,
+  createdAt: iso(r.created_at),
+});
+
+const toCannedReply = (r: CannedReplyRow): CannedReply => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  shortcut: r.shortcut,
+  text: r.text,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+const toWebhook = (r: WebhookRow): WebhookRecord => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  url: r.url,
+  events: JSON.parse(r.events) as WebhookEventType[],
+  secret: r.secret,
+  createdAt: iso(r.created_at),
 });
 
 const toArticle = (r: ArticleRow): Article => ({
@@ -195,9 +275,18 @@ const toArticle = (r: ArticleRow): Article => ({
   updatedAt: iso(r.updated_at),
 });
 
-const WORKSPACE_PATCH_COLUMNS = ['name', 'bot_enabled'] as const;
+const WORKSPACE_PATCH_COLUMNS = ['name', 'bot_enabled', 'widget'] as const;
 const AGENT_PATCH_COLUMNS = ['name', 'role', 'max_concurrent', 'password_hash'] as const;
-const VISITOR_PATCH_COLUMNS = ['name', 'email', 'attributes', 'page_url', 'ip', 'last_seen_at'] as const;
+const VISITOR_PATCH_COLUMNS = [
+  'name',
+  'email',
+  'attributes',
+  'page_url',
+  'ip',
+  'last_seen_at',
+  'user_id',
+] as const;
+const CANNED_REPLY_PATCH_COLUMNS = ['shortcut', 'text'] as const;
 const ARTICLE_PATCH_COLUMNS = ['title', 'body', 'tags'] as const;
 const CONVERSATION_PATCH_COLUMNS = [
   'status',
@@ -208,6 +297,7 @@ const CONVERSATION_PATCH_COLUMNS = [
   'visitor_read_seq',
   'agent_read_seq',
   'rating',
+  'labels',
 ] as const;
 
 /**
@@ -227,7 +317,7 @@ function patchParams<C extends string>(values: Record<C, SqlValue | undefined>):
 }
 
 const MESSAGE_COLUMNS =
-  'm.id, m.conversation_id, m.seq, m.author_type, m.author_id, m.author_name, m.text, m.client_message_id, m.created_at, m.interrupted';
+  'm.id, m.conversation_id, m.seq, m.author_type, m.author_id, m.author_name, m.text, m.client_message_id, m.created_at, m.interrupted, m.attachments, m.is_private';
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -236,8 +326,8 @@ function prepareStatements(db: Database.Database) {
     insertSecret: db.prepare<[string, string]>('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)'),
 
     insertWorkspace: db.prepare<WorkspaceRow>(
-      `INSERT INTO workspaces (id, name, widget_key, bot_enabled, created_at)
-       VALUES (@id, @name, @widget_key, @bot_enabled, @created_at)`,
+      `INSERT INTO workspaces (id, name, widget_key, bot_enabled, widget, created_at)
+       VALUES (@id, @name, @widget_key, @bot_enabled, @widget, @created_at)`,
     ),
     getWorkspace: db.prepare<[string], WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?'),
     getWorkspaceByWidgetKey: db.prepare<[string], WorkspaceRow>(
@@ -268,8 +358,10 @@ function prepareStatements(db: Database.Database) {
     countAgents: db.prepare<[]>('SELECT COUNT(*) FROM agents').pluck(),
 
     insertVisitor: db.prepare<VisitorRow>(
-      `INSERT INTO visitors (id, workspace_id, name, email, attributes, page_url, ip, created_at, last_seen_at)
-       VALUES (@id, @workspace_id, @name, @email, @attributes, @page_url, @ip, @created_at, @last_seen_at)`,
+      `INSERT INTO visitors (id, workspace_id, name, email, attributes, page_url, ip, user_id, created_at,
+         last_seen_at)
+       VALUES (@id, @workspace_id, @name, @email, @attributes, @page_url, @ip, @user_id, @created_at,
+         @last_seen_at)`,
     ),
     getVisitor: db.prepare<[string, string], VisitorRow>(
       'SELECT * FROM visitors WHERE id = ? AND workspace_id = ?',
@@ -278,12 +370,16 @@ function prepareStatements(db: Database.Database) {
       `UPDATE visitors SET ${setClause(VISITOR_PATCH_COLUMNS)}
        WHERE id = @id AND workspace_id = @workspace_id RETURNING *`,
     ),
+    getVisitorByUserId: db.prepare<[string, string], VisitorRow>(
+      'SELECT * FROM visitors WHERE workspace_id = ? AND user_id = ?',
+    ),
 
     insertConversation: db.prepare<ConversationRow>(
       `INSERT INTO conversations (id, workspace_id, visitor_id, status, assignee_id, created_at, updated_at,
-         last_seq, queued_at, first_response_at, resolved_at, visitor_read_seq, agent_read_seq, rating)
+         last_seq, queued_at, first_response_at, resolved_at, visitor_read_seq, agent_read_seq, rating, labels)
        VALUES (@id, @workspace_id, @visitor_id, @status, @assignee_id, @created_at, @updated_at,
-         @last_seq, @queued_at, @first_response_at, @resolved_at, @visitor_read_seq, @agent_read_seq, @rating)`,
+         @last_seq, @queued_at, @first_response_at, @resolved_at, @visitor_read_seq, @agent_read_seq, @rating,
+         @labels)`,
     ),
     getConversation: db.prepare<[string, string], ConversationRow>(
       'SELECT * FROM conversations WHERE id = ? AND workspace_id = ?',
@@ -313,19 +409,26 @@ function prepareStatements(db: Database.Database) {
     ),
     insertMessage: db.prepare<MessageRow>(
       `INSERT INTO messages (id, conversation_id, seq, author_type, author_id, author_name, text,
-         client_message_id, created_at, interrupted)
+         client_message_id, created_at, interrupted, attachments, is_private)
        VALUES (@id, @conversation_id, @seq, @author_type, @author_id, @author_name, @text,
-         @client_message_id, @created_at, @interrupted)`,
+         @client_message_id, @created_at, @interrupted, @attachments, @is_private)`,
     ),
     advanceConversation: db.prepare<[number, number, string]>(
       'UPDATE conversations SET last_seq = ?, updated_at = MAX(updated_at, ?) WHERE id = ?',
     ),
     listMessages: db.prepare<
-      { workspace_id: string; conversation_id: string; after_seq: number; limit: number },
+      {
+        workspace_id: string;
+        conversation_id: string;
+        after_seq: number;
+        limit: number;
+        include_private: number;
+      },
       MessageRow
     >(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE c.id = @conversation_id AND c.workspace_id = @workspace_id AND m.seq > @after_seq
+         AND (@include_private = 1 OR m.is_private = 0)
        ORDER BY m.seq LIMIT @limit`,
     ),
 
@@ -344,6 +447,44 @@ function prepareStatements(db: Database.Database) {
        WHERE id = @id AND workspace_id = @workspace_id RETURNING *`,
     ),
     deleteArticle: db.prepare<[string, string]>('DELETE FROM articles WHERE id = ? AND workspace_id = ?'),
+
+    insertAttachment: db.prepare<AttachmentRow>(
+      `INSERT INTO attachments (id, workspace_id, uploader_type, uploader_id, name, content_type, size, url,
+         created_at)
+       VALUES (@id, @workspace_id, @uploader_type, @uploader_id, @name, @content_type, @size, @url,
+         @created_at)`,
+    ),
+    getAttachment: db.prepare<[string, string], AttachmentRow>(
+      'SELECT * FROM attachments WHERE id = ? AND workspace_id = ?',
+    ),
+    findAttachment: db.prepare<[string], AttachmentRow>('SELECT * FROM attachments WHERE id = ?'),
+
+    insertCannedReply: db.prepare<CannedReplyRow>(
+      `INSERT INTO canned_replies (id, workspace_id, shortcut, text, created_at, updated_at)
+       VALUES (@id, @workspace_id, @shortcut, @text, @created_at, @updated_at)`,
+    ),
+    getCannedReply: db.prepare<[string, string], CannedReplyRow>(
+      'SELECT * FROM canned_replies WHERE id = ? AND workspace_id = ?',
+    ),
+    listCannedReplies: db.prepare<[string], CannedReplyRow>(
+      'SELECT * FROM canned_replies WHERE workspace_id = ? ORDER BY shortcut',
+    ),
+    updateCannedReply: db.prepare<Record<string, SqlValue>, CannedReplyRow>(
+      `UPDATE canned_replies SET ${setClause(CANNED_REPLY_PATCH_COLUMNS)}, updated_at = MAX(updated_at, @now)
+       WHERE id = @id AND workspace_id = @workspace_id RETURNING *`,
+    ),
+    deleteCannedReply: db.prepare<[string, string]>(
+      'DELETE FROM canned_replies WHERE id = ? AND workspace_id = ?',
+    ),
+
+    insertWebhook: db.prepare<WebhookRow>(
+      `INSERT INTO webhooks (id, workspace_id, url, events, secret, created_at)
+       VALUES (@id, @workspace_id, @url, @events, @secret, @created_at)`,
+    ),
+    listWebhooks: db.prepare<[string], WebhookRow>(
+      'SELECT * FROM webhooks WHERE workspace_id = ? ORDER BY created_at, rowid',
+    ),
+    deleteWebhook: db.prepare<[string, string]>('DELETE FROM webhooks WHERE id = ? AND workspace_id = ?'),
   };
 }
 
@@ -358,6 +499,8 @@ interface Open {
 
 const isUniqueViolation = (err: unknown) =>
   err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
+const userIdTaken = () => new AppError('CONFLICT', 'user id already tied to another visitor');
+const shortcutTaken = () => new AppError('CONFLICT', 'a canned reply with this shortcut already exists');
 
 /** SQLite through better-sqlite3: synchronous calls, statements prepared once in `init()`. */
 export class SqliteStore implements Store {
@@ -431,6 +574,7 @@ export class SqliteStore implements Store {
       name: input.name,
       widget_key: input.widgetKey,
       bot_enabled: input.botEnabled ? 1 : 0,
+      widget: JSON.stringify(input.widget ?? DEFAULT_WIDGET_SETTINGS),
       created_at: Date.now(),
     };
     try {
@@ -469,6 +613,7 @@ export class SqliteStore implements Store {
       ...patchParams<(typeof WORKSPACE_PATCH_COLUMNS)[number]>({
         name: patch.name,
         bot_enabled: patch.botEnabled === undefined ? undefined : patch.botEnabled ? 1 : 0,
+        widget: patch.widget === undefined ? undefined : JSON.stringify(patch.widget),
       }),
     });
     return row ? toWorkspace(row) : null;
@@ -536,6 +681,10 @@ export class SqliteStore implements Store {
   }
 
   async createVisitor(input: NewVisitor): Promise<Visitor> {
+    return this.insertVisitor(input);
+  }
+
+  private insertVisitor(input: NewVisitor): Visitor {
     const now = Date.now();
     const row: VisitorRow = {
       id: newId('vi'),
@@ -545,10 +694,16 @@ export class SqliteStore implements Store {
       attributes: JSON.stringify(input.attributes),
       page_url: input.pageUrl,
       ip: input.ip,
+      user_id: input.userId ?? null,
       created_at: now,
       last_seen_at: now,
     };
-    this.conn.st.insertVisitor.run(row);
+    try {
+      this.conn.st.insertVisitor.run(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw userIdTaken();
+      throw err;
+    }
     return toVisitor(row);
   }
 
@@ -558,22 +713,42 @@ export class SqliteStore implements Store {
   }
 
   async updateVisitor(workspaceId: string, id: string, patch: VisitorPatch): Promise<Visitor | null> {
-    const row = this.conn.st.updateVisitor.get({
-      id,
-      workspace_id: workspaceId,
-      ...patchParams<(typeof VISITOR_PATCH_COLUMNS)[number]>({
-        name: patch.name,
-        email: patch.email,
-        attributes: patch.attributes === undefined ? undefined : JSON.stringify(patch.attributes),
-        page_url: patch.pageUrl,
-        ip: patch.ip,
-        last_seen_at: toMs(patch.lastSeenAt),
-      }),
-    });
+    return this.patchVisitor(workspaceId, id, patch);
+  }
+
+  async getVisitorByUserId(workspaceId: string, userId: string): Promise<Visitor | null> {
+    const row = this.conn.st.getVisitorByUserId.get(workspaceId, userId);
+    return row ? toVisitor(row) : null;
+  }
+
+  private patchVisitor(workspaceId: string, id: string, patch: VisitorPatch): Visitor | null {
+    let row: VisitorRow | undefined;
+    try {
+      row = this.conn.st.updateVisitor.get({
+        id,
+        workspace_id: workspaceId,
+        ...patchParams<(typeof VISITOR_PATCH_COLUMNS)[number]>({
+          name: patch.name,
+          email: patch.email,
+          attributes: patch.attributes === undefined ? undefined : JSON.stringify(patch.attributes),
+          page_url: patch.pageUrl,
+          ip: patch.ip,
+          last_seen_at: toMs(patch.lastSeenAt),
+          user_id: patch.userId,
+        }),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw userIdTaken();
+      throw err;
+    }
     return row ? toVisitor(row) : null;
   }
 
   async createConversation(input: NewConversation): Promise<Conversation> {
+    return this.insertConversation(input);
+  }
+
+  private insertConversation(input: NewConversation): Conversation {
     const now = Date.now();
     const row: ConversationRow = {
       id: newId('cv'),
@@ -590,6 +765,7 @@ export class SqliteStore implements Store {
       visitor_read_seq: 0,
       agent_read_seq: 0,
       rating: null,
+      labels: '[]',
     };
     this.conn.st.insertConversation.run(row);
     return toConversation(row);
@@ -614,6 +790,17 @@ export class SqliteStore implements Store {
       if (value === undefined) continue;
       conditions.push(`${column} = @${column}`);
       params[column] = value;
+    }
+    if (filter.label !== undefined) {
+      conditions.push('EXISTS (SELECT 1 FROM json_each(conversations.labels) l WHERE l.value = @label)');
+      params.label = filter.label;
+    }
+    if (filter.text !== undefined) {
+      conditions.push(
+        `EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id
+           AND m.text LIKE @text ESCAPE '\\')`,
+      );
+      params.text = `%${escapeLike(filter.text)}%`;
     }
     // One statement per combination of filters, prepared on first use.
     const key = conditions.join(' AND ');
@@ -651,6 +838,7 @@ export class SqliteStore implements Store {
         visitor_read_seq: patch.visitorReadSeq,
         agent_read_seq: patch.agentReadSeq,
         rating: patch.rating === undefined ? undefined : JSON.stringify(patch.rating),
+        labels: patch.labels === undefined ? undefined : JSON.stringify(patch.labels),
       }),
     });
     return row ? toConversation(row) : null;
@@ -677,8 +865,138 @@ export class SqliteStore implements Store {
       conversation_id: query.conversationId,
       after_seq: query.afterSeq,
       limit: clampLimit(query.limit, MESSAGE_LIMIT),
+      include_private: query.includePrivate ? 1 : 0,
     });
     return rows.map(toMessage);
+  }
+
+  async createConversationWithMessage(input: NewConversationWithMessage) {
+    const { conversation: newConversation, message, visitorPatch } = input;
+    const { db, st } = this.conn;
+    const all = db.transaction(() => {
+      const { workspaceId, visitorId } = newConversation;
+      const visitor = visitorPatch
+        ? this.patchVisitor(workspaceId, visitorId, visitorPatch)
+        : (() => {
+            const row = st.getVisitor.get(visitorId, workspaceId);
+            return row ? toVisitor(row) : null;
+          })();
+      if (!visitor) throw notFound('visitor');
+      const created = this.insertConversation(newConversation);
+      const [result] = this.append(st, [{ ...message, workspaceId, conversationId: created.id }]);
+      const row = st.getConversation.get(created.id, workspaceId)!;
+      return { conversation: toConversation(row), message: result!.message, visitor };
+    });
+    return all.immediate();
+  }
+
+  async createAttachment(input: NewAttachment): Promise<AttachmentRecord> {
+    const row: AttachmentRow = {
+      id: input.id,
+      workspace_id: input.workspaceId,
+      uploader_type: input.uploader.type,
+      uploader_id: input.uploader.id,
+      name: input.name,
+      content_type: input.contentType,
+      size: input.size,
+      url: input.url,
+      created_at: Date.now(),
+    };
+    try {
+      this.conn.st.insertAttachment.run(row);
+    } catch (err) {
+      if (err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new AppError('CONFLICT', 'attachment id already in use');
+      }
+      throw err;
+    }
+    return toAttachment(row);
+  }
+
+  async getAttachment(workspaceId: string, id: string): Promise<AttachmentRecord | null> {
+    const row = this.conn.st.getAttachment.get(id, workspaceId);
+    return row ? toAttachment(row) : null;
+  }
+
+  async findAttachment(id: string): Promise<AttachmentRecord | null> {
+    const row = this.conn.st.findAttachment.get(id);
+    return row ? toAttachment(row) : null;
+  }
+
+  async createCannedReply(input: NewCannedReply): Promise<CannedReply> {
+    const now = Date.now();
+    const row: CannedReplyRow = {
+      id: newId('cr'),
+      workspace_id: input.workspaceId,
+      shortcut: input.shortcut,
+      text: input.text,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      this.conn.st.insertCannedReply.run(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw shortcutTaken();
+      throw err;
+    }
+    return toCannedReply(row);
+  }
+
+  async getCannedReply(workspaceId: string, id: string): Promise<CannedReply | null> {
+    const row = this.conn.st.getCannedReply.get(id, workspaceId);
+    return row ? toCannedReply(row) : null;
+  }
+
+  async listCannedReplies(workspaceId: string): Promise<CannedReply[]> {
+    return this.conn.st.listCannedReplies.all(workspaceId).map(toCannedReply);
+  }
+
+  async updateCannedReply(
+    workspaceId: string,
+    id: string,
+    patch: CannedReplyPatch,
+  ): Promise<CannedReply | null> {
+    let row: CannedReplyRow | undefined;
+    try {
+      row = this.conn.st.updateCannedReply.get({
+        id,
+        workspace_id: workspaceId,
+        now: Date.now(),
+        ...patchParams<(typeof CANNED_REPLY_PATCH_COLUMNS)[number]>({
+          shortcut: patch.shortcut,
+          text: patch.text,
+        }),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw shortcutTaken();
+      throw err;
+    }
+    return row ? toCannedReply(row) : null;
+  }
+
+  async deleteCannedReply(workspaceId: string, id: string): Promise<boolean> {
+    return this.conn.st.deleteCannedReply.run(id, workspaceId).changes > 0;
+  }
+
+  async createWebhook(input: NewWebhook): Promise<WebhookRecord> {
+    const row: WebhookRow = {
+      id: newId('wh'),
+      workspace_id: input.workspaceId,
+      url: input.url,
+      events: JSON.stringify(input.events),
+      secret: input.secret,
+      created_at: Date.now(),
+    };
+    this.conn.st.insertWebhook.run(row);
+    return toWebhook(row);
+  }
+
+  async listWebhooks(workspaceId: string): Promise<WebhookRecord[]> {
+    return this.conn.st.listWebhooks.all(workspaceId).map(toWebhook);
+  }
+
+  async deleteWebhook(workspaceId: string, id: string): Promise<boolean> {
+    return this.conn.st.deleteWebhook.run(id, workspaceId).changes > 0;
   }
 
   async createArticle(input: NewArticle): Promise<Article> {
@@ -761,6 +1079,8 @@ export class SqliteStore implements Store {
         client_message_id: clientMessageId,
         created_at: now,
         interrupted: input.interrupted === true ? 1 : 0,
+        attachments: input.attachments?.length ? JSON.stringify(input.attachments) : null,
+        is_private: input.private === true ? 1 : 0,
       };
       st.insertMessage.run(row);
       results.push({ message: toMessage(row), created: true });

@@ -1,7 +1,8 @@
-import type { Conversation } from '@unique-support/protocol';
+import { type Attachment, type Conversation, DEFAULT_WIDGET_SETTINGS } from '@unique-support/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../errors.ts';
 import type {
+  ConversationPatch,
   NewAgent,
   NewArticle,
   NewConversation,
@@ -124,6 +125,7 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
           name: 'Demo',
           widgetKey: 'wk_demo',
           botEnabled: true,
+          widget: DEFAULT_WIDGET_SETTINGS,
           createdAt: expect.any(String),
         });
         expectIso(ws.createdAt);
@@ -298,6 +300,7 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
           attributes: { plan: 'pro', seats: 3, trial: false, ref: null },
           pageUrl: 'https://example.com/pricing',
           ip: '203.0.113.7',
+          userId: null,
           createdAt: expect.any(String),
           lastSeenAt: visitor.createdAt,
         });
@@ -374,6 +377,7 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
           visitorReadSeq: 0,
           agentReadSeq: 0,
           rating: null,
+          labels: [],
         });
         expectIso(c.createdAt);
         expect(await store.getConversation(ws.id, c.id)).toEqual(c);
@@ -472,7 +476,7 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         clockAt('2030-01-01T00:00:00.000Z');
         const c = await makeConversation(ws.id, { status: 'queued', queuedAt: '2030-01-01T00:00:00.000Z' });
         clockAt('2030-01-01T00:10:00.000Z');
-        const patch = {
+        const patch: ConversationPatch = {
           status: 'resolved',
           assigneeId: agent.id,
           queuedAt: null,
@@ -481,7 +485,8 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
           visitorReadSeq: 4,
           agentReadSeq: 5,
           rating: { score: 5, comment: 'great' },
-        } as const;
+          labels: ['vip', 'billing'],
+        };
         const updated = await store.updateConversation(ws.id, c.id, patch);
         expect(updated).toEqual({ ...c, ...patch, updatedAt: '2030-01-01T00:10:00.000Z' });
         expect(await store.getConversation(ws.id, c.id)).toEqual(updated);
@@ -1027,6 +1032,395 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         patchTags.push('mutated');
         updated.tags.push('mutated');
         expect((await store.getArticle(ws.id, article.id))!.tags).toEqual(['x']);
+      });
+    });
+
+    describe('widget settings', () => {
+      it('a workspace starts with the default widget settings, or the given ones', async () => {
+        const ws = await makeWorkspace();
+        expect(ws.widget).toEqual(DEFAULT_WIDGET_SETTINGS);
+        const custom = { color: '#112233', position: 'left', greeting: '你好', language: 'zh-CN' } as const;
+        const other = await makeWorkspace({ widget: custom });
+        expect(other.widget).toEqual(custom);
+        expect((await store.getWorkspace(other.id))!.widget).toEqual(custom);
+      });
+
+      it('updateWorkspace replaces the widget settings and keeps the other fields', async () => {
+        const ws = await makeWorkspace({ name: 'Acme', botEnabled: true });
+        const widget = { ...DEFAULT_WIDGET_SETTINGS, color: '#abcdef', greeting: 'Hi' };
+        const updated = await store.updateWorkspace(ws.id, { widget });
+        expect(updated).toEqual({ ...ws, widget });
+        expect(await store.getWorkspaceByWidgetKey(ws.widgetKey)).toEqual(updated);
+        const renamed = await store.updateWorkspace(ws.id, { name: 'Acme 2' });
+        expect(renamed!.widget).toEqual(widget);
+      });
+    });
+
+    describe('verified visitors', () => {
+      it('createVisitor keeps a userId; getVisitorByUserId finds it in its workspace only', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const visitor = await makeVisitor(ws.id, { userId: 'user-42' });
+        expect(visitor.userId).toBe('user-42');
+        expect(await store.getVisitorByUserId(ws.id, 'user-42')).toEqual(visitor);
+        expect(await store.getVisitorByUserId(other.id, 'user-42')).toBeNull();
+        expect(await store.getVisitorByUserId(ws.id, 'user-43')).toBeNull();
+        // The same user id in another workspace is another user.
+        const elsewhere = await makeVisitor(other.id, { userId: 'user-42' });
+        expect(await store.getVisitorByUserId(other.id, 'user-42')).toEqual(elsewhere);
+      });
+
+      it('a user id is tied to one visitor per workspace: CONFLICT on create and update', async () => {
+        const ws = await makeWorkspace();
+        const first = await makeVisitor(ws.id, { userId: 'u1' });
+        await expect(makeVisitor(ws.id, { userId: 'u1' })).rejects.toMatchObject({ code: 'CONFLICT' });
+        const anonymous = await makeVisitor(ws.id);
+        await expect(store.updateVisitor(ws.id, anonymous.id, { userId: 'u1' })).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        expect(await store.getVisitor(ws.id, anonymous.id)).toEqual(anonymous);
+        // Visitors without a user id never conflict; a visitor may keep its own id.
+        await makeVisitor(ws.id);
+        expect(await store.updateVisitor(ws.id, first.id, { userId: 'u1', name: 'Uma' })).toMatchObject({
+          userId: 'u1',
+          name: 'Uma',
+        });
+        const tied = await store.updateVisitor(ws.id, anonymous.id, { userId: 'u2' });
+        expect(tied).toEqual({ ...anonymous, userId: 'u2' });
+        expect(await store.getVisitorByUserId(ws.id, 'u2')).toEqual(tied);
+      });
+    });
+
+    describe('labels and search', () => {
+      it('listConversations filters by label, exactly', async () => {
+        const ws = await makeWorkspace();
+        const vip = await makeConversation(ws.id);
+        const both = await makeConversation(ws.id);
+        await makeConversation(ws.id);
+        await store.updateConversation(ws.id, vip.id, { labels: ['VIP'] });
+        await store.updateConversation(ws.id, both.id, { labels: ['billing', 'VIP'] });
+        const ids = async (label: string) =>
+          (await store.listConversations({ workspaceId: ws.id, label })).map((c) => c.id).sort();
+        expect(await ids('VIP')).toEqual([vip.id, both.id].sort());
+        expect(await ids('billing')).toEqual([both.id]);
+        expect(await ids('vip')).toEqual([]);
+        expect(await ids('VI')).toEqual([]);
+        expect((await store.getConversation(ws.id, both.id))!.labels).toEqual(['billing', 'VIP']);
+      });
+
+      it('listConversations finds conversations by message text, ASCII case-insensitively, newest first', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        clockAt('2030-01-01T00:00:01.000Z');
+        const older = await makeConversation(ws.id);
+        await store.appendMessages([msg(older, 'My ORDER #123 is late')]);
+        clockAt('2030-01-01T00:00:02.000Z');
+        const newer = await makeConversation(ws.id);
+        await store.appendMessages([msg(newer, 'hello'), msg(newer, 'where is my order?')]);
+        await makeConversation(ws.id).then((c) => store.appendMessages([msg(c, 'nothing to see')]));
+        const theirs = await makeConversation(other.id);
+        await store.appendMessages([msg(theirs, 'order')]);
+        const ids = async (text: string, extra: { status?: 'bot' | 'queued' } = {}) =>
+          (await store.listConversations({ workspaceId: ws.id, text, ...extra })).map((c) => c.id);
+        expect(await ids('order')).toEqual([newer.id, older.id]);
+        expect(await ids('Order #1')).toEqual([older.id]);
+        expect(await ids('退货')).toEqual([]);
+        expect(await ids('order', { status: 'queued' })).toEqual([]);
+      });
+
+      it('search text is literal: %, _ and \\ match only themselves', async () => {
+        const ws = await makeWorkspace();
+        const percent = await makeConversation(ws.id);
+        await store.appendMessages([msg(percent, 'a 100% refund')]);
+        const underscore = await makeConversation(ws.id);
+        await store.appendMessages([msg(underscore, 'file_name.txt')]);
+        const backslash = await makeConversation(ws.id);
+        await store.appendMessages([msg(backslash, 'C:\\temp')]);
+        const plain = await makeConversation(ws.id);
+        await store.appendMessages([msg(plain, 'a 1000 refund, filexname, C:temp')]);
+        const ids = async (text: string) =>
+          (await store.listConversations({ workspaceId: ws.id, text })).map((c) => c.id);
+        expect(await ids('100%')).toEqual([percent.id]);
+        expect(await ids('%')).toEqual([percent.id]);
+        expect(await ids('file_name')).toEqual([underscore.id]);
+        expect(await ids('_')).toEqual([underscore.id]);
+        expect(await ids(':\\t')).toEqual([backslash.id]);
+        expect(await ids('中文')).toEqual([]);
+      });
+
+      it('search includes private notes; the filters combine', async () => {
+        const ws = await makeWorkspace();
+        const vi = await makeVisitor(ws.id);
+        const c = await makeConversation(ws.id, { visitorId: vi.id });
+        await store.appendMessages([{ ...msg(c, 'note: refund approved'), private: true }]);
+        await store.updateConversation(ws.id, c.id, { labels: ['refund'] });
+        const d = await makeConversation(ws.id);
+        await store.appendMessages([msg(d, 'refund approved?')]);
+        const list = (filter: object) =>
+          store.listConversations({ workspaceId: ws.id, ...filter }).then((cs) => cs.map((x) => x.id).sort());
+        expect(await list({ text: 'refund approved' })).toEqual([c.id, d.id].sort());
+        expect(await list({ text: 'refund approved', label: 'refund' })).toEqual([c.id]);
+        expect(await list({ text: 'refund approved', visitorId: vi.id, status: 'bot' })).toEqual([c.id]);
+        expect(await list({ label: 'refund', visitorId: 'vi_other' })).toEqual([]);
+      });
+    });
+
+    describe('attachments and notes in messages', () => {
+      const file: Attachment = {
+        id: 'att_1',
+        name: 'photo.png',
+        contentType: 'image/png',
+        size: 123,
+        url: '/api/v1/uploads/att_1/photo.png',
+      };
+
+      it('a message keeps its attachments and its private flag; others have neither key', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        const pdf = { ...file, id: 'att_2', name: 'a.pdf', contentType: 'application/pdf' };
+        const [withFiles, note, plain] = await store.appendMessages([
+          { ...msg(c, '', 'f1'), attachments: [file, pdf] },
+          { ...msg(c, 'internal', 'n1'), private: true },
+          { ...msg(c, 'plain'), attachments: [], private: false },
+        ]);
+        expect(withFiles!.message).toMatchObject({ seq: 1, text: '', attachments: [file, pdf] });
+        expect(withFiles!.message).not.toHaveProperty('private');
+        expect(note!.message).toMatchObject({ seq: 2, private: true });
+        expect(note!.message).not.toHaveProperty('attachments');
+        expect(plain!.message).not.toHaveProperty('attachments');
+        expect(plain!.message).not.toHaveProperty('private');
+        const stored = await store.listMessages({
+          workspaceId: ws.id,
+          conversationId: c.id,
+          afterSeq: 0,
+          includePrivate: true,
+        });
+        expect(stored).toEqual([withFiles!.message, note!.message, plain!.message]);
+        const [again] = await store.appendMessages([{ ...msg(c, 'other', 'f1'), attachments: [] }]);
+        expect(again).toEqual({ created: false, message: withFiles!.message });
+      });
+
+      it('listMessages skips notes unless includePrivate; the limit counts what is returned', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        await store.appendMessages(
+          Array.from({ length: 8 }, (_, i) => ({ ...msg(c, `m${i + 1}`), private: i % 2 === 1 })),
+        );
+        const query = { workspaceId: ws.id, conversationId: c.id };
+        expect((await store.listMessages({ ...query, afterSeq: 0 })).map((m) => m.seq)).toEqual([1, 3, 5, 7]);
+        expect((await store.listMessages({ ...query, afterSeq: 1, limit: 2 })).map((m) => m.seq)).toEqual([
+          3, 5,
+        ]);
+        expect(
+          (await store.listMessages({ ...query, afterSeq: 2, limit: 3, includePrivate: true })).map(
+            (m) => m.seq,
+          ),
+        ).toEqual([3, 4, 5]);
+        expect(await store.listMessages({ ...query, afterSeq: 7 })).toEqual([]);
+        expect((await store.getConversation(ws.id, c.id))!.lastSeq).toBe(8);
+      });
+    });
+
+    describe('createConversationWithMessage', () => {
+      it('creates the conversation with its first message and updates the visitor', async () => {
+        const ws = await makeWorkspace();
+        const visitor = await makeVisitor(ws.id);
+        clockAt('2030-01-01T00:00:00.000Z');
+        const {
+          conversation,
+          message,
+          visitor: updated,
+        } = await store.createConversationWithMessage({
+          conversation: {
+            workspaceId: ws.id,
+            visitorId: visitor.id,
+            status: 'queued',
+            queuedAt: '2030-01-01T00:00:00.000Z',
+          },
+          message: {
+            author: { type: 'visitor', id: visitor.id, name: 'Vi' },
+            text: 'Call me',
+            clientMessageId: null,
+          },
+          visitorPatch: { name: 'Vi', email: 'vi@example.com' },
+        });
+        expect(conversation).toMatchObject({
+          workspaceId: ws.id,
+          visitorId: visitor.id,
+          status: 'queued',
+          lastSeq: 1,
+        });
+        expect(message).toMatchObject({ conversationId: conversation.id, seq: 1, text: 'Call me' });
+        expect(updated).toEqual({ ...visitor, name: 'Vi', email: 'vi@example.com' });
+        expect(await store.getConversation(ws.id, conversation.id)).toEqual(conversation);
+        expect(await allMessages(conversation)).toEqual([message]);
+        expect(await store.getVisitor(ws.id, visitor.id)).toEqual(updated);
+      });
+
+      it('writes nothing for a visitor of another workspace, or when the visitor update fails', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const visitor = await makeVisitor(ws.id);
+        await makeVisitor(ws.id, { userId: 'taken' });
+        const input = {
+          conversation: {
+            workspaceId: other.id,
+            visitorId: visitor.id,
+            status: 'queued' as const,
+            queuedAt: null,
+          },
+          message: {
+            author: { type: 'visitor' as const, id: visitor.id, name: null },
+            text: 'x',
+            clientMessageId: null,
+          },
+          visitorPatch: { email: 'x@example.com' },
+        };
+        await expect(store.createConversationWithMessage(input)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        await expect(
+          store.createConversationWithMessage({
+            ...input,
+            conversation: { ...input.conversation, workspaceId: ws.id },
+            visitorPatch: { email: 'x@example.com', userId: 'taken' },
+          }),
+        ).rejects.toMatchObject({ code: 'CONFLICT' });
+        expect(await store.listConversations({ workspaceId: ws.id })).toEqual([]);
+        expect(await store.listConversations({ workspaceId: other.id })).toEqual([]);
+        expect(await store.getVisitor(ws.id, visitor.id)).toEqual(visitor);
+      });
+    });
+
+    describe('attachments', () => {
+      const newAttachment = (workspaceId: string, id: string) => ({
+        id,
+        workspaceId,
+        uploader: { type: 'visitor' as const, id: 'vi_1' },
+        name: 'report.pdf',
+        contentType: 'application/pdf',
+        size: 2048,
+        url: `/api/v1/uploads/${id}/report.pdf`,
+      });
+
+      it('createAttachment stores it; getAttachment is scoped to the workspace, findAttachment is not', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const attachment = await store.createAttachment(newAttachment(ws.id, 'att_abc'));
+        expect(attachment).toEqual({ ...newAttachment(ws.id, 'att_abc'), createdAt: expect.any(String) });
+        expectIso(attachment.createdAt);
+        expect(await store.getAttachment(ws.id, 'att_abc')).toEqual(attachment);
+        expect(await store.getAttachment(other.id, 'att_abc')).toBeNull();
+        expect(await store.getAttachment(ws.id, 'att_unknown')).toBeNull();
+        expect(await store.findAttachment('att_abc')).toEqual(attachment);
+        expect(await store.findAttachment('att_unknown')).toBeNull();
+      });
+
+      it('an attachment id is used once', async () => {
+        const ws = await makeWorkspace();
+        await store.createAttachment(newAttachment(ws.id, 'att_same'));
+        await expect(store.createAttachment(newAttachment(ws.id, 'att_same'))).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+      });
+    });
+
+    describe('canned replies', () => {
+      it('create, get, list by shortcut, scoped to the workspace', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const thanks = await store.createCannedReply({
+          workspaceId: ws.id,
+          shortcut: 'thanks',
+          text: 'Thank you!',
+        });
+        expect(thanks).toEqual({
+          id: expect.any(String),
+          workspaceId: ws.id,
+          shortcut: 'thanks',
+          text: 'Thank you!',
+          createdAt: expect.any(String),
+          updatedAt: thanks.createdAt,
+        });
+        const hello = await store.createCannedReply({ workspaceId: ws.id, shortcut: 'hello', text: 'Hi' });
+        await store.createCannedReply({ workspaceId: other.id, shortcut: 'thanks', text: 'Theirs' });
+        expect(await store.getCannedReply(ws.id, thanks.id)).toEqual(thanks);
+        expect(await store.getCannedReply(other.id, thanks.id)).toBeNull();
+        expect(await store.listCannedReplies(ws.id)).toEqual([hello, thanks]);
+        expect(await store.listCannedReplies('ws_unknown')).toEqual([]);
+      });
+
+      it('a shortcut is unique per workspace: CONFLICT on create and update', async () => {
+        const ws = await makeWorkspace();
+        const a = await store.createCannedReply({ workspaceId: ws.id, shortcut: 'a', text: 'A' });
+        const b = await store.createCannedReply({ workspaceId: ws.id, shortcut: 'b', text: 'B' });
+        await expect(
+          store.createCannedReply({ workspaceId: ws.id, shortcut: 'a', text: 'again' }),
+        ).rejects.toMatchObject({ code: 'CONFLICT' });
+        await expect(store.updateCannedReply(ws.id, b.id, { shortcut: 'a' })).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        expect(await store.listCannedReplies(ws.id)).toEqual([a, b]);
+        // Keeping its own shortcut is not a conflict.
+        expect(await store.updateCannedReply(ws.id, a.id, { shortcut: 'a', text: 'A2' })).toMatchObject({
+          shortcut: 'a',
+          text: 'A2',
+        });
+      });
+
+      it('updateCannedReply changes the given fields and bumps updatedAt; deleteCannedReply removes it once', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        clockAt('2030-01-01T00:00:00.000Z');
+        const reply = await store.createCannedReply({ workspaceId: ws.id, shortcut: 'x', text: 'X' });
+        clockAt('2030-01-01T00:01:00.000Z');
+        const updated = await store.updateCannedReply(ws.id, reply.id, { text: 'Y' });
+        expect(updated).toEqual({ ...reply, text: 'Y', updatedAt: '2030-01-01T00:01:00.000Z' });
+        expect(await store.updateCannedReply(other.id, reply.id, { text: 'Z' })).toBeNull();
+        expect(await store.updateCannedReply(ws.id, 'cr_unknown', { text: 'Z' })).toBeNull();
+        expect(await store.deleteCannedReply(other.id, reply.id)).toBe(false);
+        expect(await store.deleteCannedReply(ws.id, reply.id)).toBe(true);
+        expect(await store.deleteCannedReply(ws.id, reply.id)).toBe(false);
+        expect(await store.getCannedReply(ws.id, reply.id)).toBeNull();
+      });
+    });
+
+    describe('webhooks', () => {
+      it('create, list oldest first with secrets, delete once, scoped to the workspace', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        clockAt('2030-01-01T00:00:00.000Z');
+        const first = await store.createWebhook({
+          workspaceId: ws.id,
+          url: 'https://example.com/hook',
+          events: ['message.created'],
+          secret: 's1',
+        });
+        expect(first).toEqual({
+          id: expect.any(String),
+          workspaceId: ws.id,
+          url: 'https://example.com/hook',
+          events: ['message.created'],
+          secret: 's1',
+          createdAt: '2030-01-01T00:00:00.000Z',
+        });
+        clockAt('2030-01-01T00:00:01.000Z');
+        const second = await store.createWebhook({
+          workspaceId: ws.id,
+          url: 'http://127.0.0.1:9/x',
+          events: ['conversation.created', 'conversation.updated'],
+          secret: 's2',
+        });
+        await store.createWebhook({
+          workspaceId: other.id,
+          url: 'https://x.test/',
+          events: ['message.created'],
+          secret: 's3',
+        });
+        expect(await store.listWebhooks(ws.id)).toEqual([first, second]);
+        expect(await store.deleteWebhook(other.id, first.id)).toBe(false);
+        expect(await store.deleteWebhook(ws.id, first.id)).toBe(true);
+        expect(await store.deleteWebhook(ws.id, first.id)).toBe(false);
+        expect(await store.listWebhooks(ws.id)).toEqual([second]);
+        expect(await store.listWebhooks(other.id)).toHaveLength(1);
       });
     });
 

@@ -19,3 +19,12 @@ export function pickDefined<T extends object, K extends keyof T>(
   }
   return out;
 }
+
+/** ASCII letters lower-cased, as SQLite's LIKE compares: other characters match exactly. */
+export const foldAscii = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/** Whether `text` contains `needle`, ASCII case-insensitively (SQLite `LIKE '%needle%'`). */
+export const containsText = (text: string, needle: string) => foldAscii(text).includes(foldAscii(needle));
+
+/** `text` for a LIKE pattern with `\\` as the escape character: `%`, `_` and `\\` match themselves. */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

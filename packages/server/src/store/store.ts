@@ -1,13 +1,18 @@
 import type {
   Agent,
   Article,
+  Attachment,
   Attributes,
   Author,
+  CannedReply,
   Conversation,
   ConversationStatus,
   Message,
   Role,
   Visitor,
+  Webhook,
+  WebhookEventType,
+  WidgetSettings,
   Workspace,
 } from '@unique-support/protocol';
 
@@ -20,11 +25,15 @@ export interface NewWorkspace {
   name: string;
   widgetKey: string;
   botEnabled: boolean;
+  /** @default DEFAULT_WIDGET_SETTINGS */
+  widget?: WidgetSettings;
 }
 
 export interface WorkspacePatch {
   name?: string;
   botEnabled?: boolean;
+  /** Replaces the whole settings object (the caller merges). */
+  widget?: WidgetSettings;
 }
 
 export interface NewAgent {
@@ -51,6 +60,8 @@ export interface NewVisitor {
   attributes: Attributes;
   pageUrl: string | null;
   ip: string | null;
+  /** A verified user id; unique per workspace (CONFLICT when taken). @default null */
+  userId?: string | null;
 }
 
 export interface VisitorPatch {
@@ -61,6 +72,8 @@ export interface VisitorPatch {
   pageUrl?: string | null;
   ip?: string | null;
   lastSeenAt?: string;
+  /** Unique per workspace: CONFLICT when another visitor has it. */
+  userId?: string | null;
 }
 
 export interface NewConversation {
@@ -81,6 +94,7 @@ export interface ConversationPatch {
   visitorReadSeq?: number;
   agentReadSeq?: number;
   rating?: { score: number; comment: string | null } | null;
+  labels?: string[];
 }
 
 /** A precondition for an update: it applies only while the row still matches. */
@@ -94,6 +108,10 @@ export interface ConversationFilter {
   status?: ConversationStatus;
   assigneeId?: string;
   visitorId?: string;
+  /** Conversations whose labels include this one (exact match). */
+  label?: string;
+  /** Conversations with a message (notes included) containing this text, ASCII case-insensitively. */
+  text?: string;
   /** Default 50, at most 200. */
   limit?: number;
 }
@@ -108,6 +126,10 @@ export interface NewMessage {
   clientMessageId: string | null;
   /** A bot answer cut short by a takeover. @default false */
   interrupted?: boolean;
+  /** Stored with the message as they are. @default [] */
+  attachments?: Attachment[];
+  /** A private note (agents only). @default false */
+  private?: boolean;
 }
 
 export interface NewArticle {
@@ -135,6 +157,60 @@ export interface MessageQuery {
   afterSeq: number;
   /** Default 100, at most 1000. */
   limit?: number;
+  /**
+   * Include private notes (what agents see). When false (the default, what visitors and the
+   * bot see) notes are skipped: the page holds up to `limit` other messages, with gaps in seq.
+   */
+  includePrivate?: boolean;
+}
+
+/** An uploaded file's metadata; the bytes are kept by the FileStorage. */
+export interface AttachmentRecord extends Attachment {
+  workspaceId: string;
+  uploader: { type: 'agent' | 'visitor'; id: string };
+  createdAt: string;
+}
+
+export interface NewAttachment {
+  /** Chosen by the caller (random, unguessable): the file is stored under it first. */
+  id: string;
+  workspaceId: string;
+  uploader: { type: 'agent' | 'visitor'; id: string };
+  name: string;
+  contentType: string;
+  size: number;
+  url: string;
+}
+
+export interface NewCannedReply {
+  workspaceId: string;
+  shortcut: string;
+  text: string;
+}
+
+export interface CannedReplyPatch {
+  shortcut?: string;
+  text?: string;
+}
+
+/** A webhook as stored, with its signing secret (never listed over the API). */
+export interface WebhookRecord extends Webhook {
+  secret: string;
+}
+
+export interface NewWebhook {
+  workspaceId: string;
+  url: string;
+  events: WebhookEventType[];
+  secret: string;
+}
+
+/** A new conversation that starts with a message (an offline message), in one transaction. */
+export interface NewConversationWithMessage {
+  conversation: NewConversation;
+  message: Omit<NewMessage, 'workspaceId' | 'conversationId'>;
+  /** Applied to the conversation's visitor in the same transaction. */
+  visitorPatch?: VisitorPatch;
 }
 
 /**
@@ -176,12 +252,22 @@ export interface Store {
 
   createVisitor(input: NewVisitor): Promise<Visitor>;
   getVisitor(workspaceId: string, id: string): Promise<Visitor | null>;
+  /** Throws AppError CONFLICT when the patch sets a `userId` another visitor of the workspace has. */
   updateVisitor(workspaceId: string, id: string, patch: VisitorPatch): Promise<Visitor | null>;
+  /** The visitor tied to a verified user id of the workspace, or null. */
+  getVisitorByUserId(workspaceId: string, userId: string): Promise<Visitor | null>;
 
   createConversation(input: NewConversation): Promise<Conversation>;
   getConversation(workspaceId: string, id: string): Promise<Conversation | null>;
-  /** Newest activity (`updatedAt`) first. */
+  /** Newest activity (`updatedAt`) first; every given filter applies (AND). */
   listConversations(filter: ConversationFilter): Promise<Conversation[]>;
+  /**
+   * Creates the conversation, updates its visitor and appends its first message (seq 1), all
+   * or nothing. NOT_FOUND (and nothing written) when the visitor is not in the workspace.
+   */
+  createConversationWithMessage(
+    input: NewConversationWithMessage,
+  ): Promise<{ conversation: Conversation; message: Message; visitor: Visitor }>;
   /**
    * Applies `patch` and bumps `updatedAt`. Returns null when the conversation is not in
    * the workspace or no longer matches `expect` (then nothing is written).
@@ -216,4 +302,26 @@ export interface Store {
   updateArticle(workspaceId: string, id: string, patch: ArticlePatch): Promise<Article | null>;
   /** false when there was no such article in the workspace. */
   deleteArticle(workspaceId: string, id: string): Promise<boolean>;
+
+  createAttachment(input: NewAttachment): Promise<AttachmentRecord>;
+  getAttachment(workspaceId: string, id: string): Promise<AttachmentRecord | null>;
+  /**
+   * Unscoped on purpose: an upload's URL is a capability (its id is random), served to
+   * whoever holds it, as an <img> cannot send a token.
+   */
+  findAttachment(id: string): Promise<AttachmentRecord | null>;
+
+  /** CONFLICT when the shortcut is taken in the workspace. */
+  createCannedReply(input: NewCannedReply): Promise<CannedReply>;
+  getCannedReply(workspaceId: string, id: string): Promise<CannedReply | null>;
+  /** By shortcut, ascending. */
+  listCannedReplies(workspaceId: string): Promise<CannedReply[]>;
+  /** CONFLICT when the new shortcut is taken; null (nothing written) for another workspace. */
+  updateCannedReply(workspaceId: string, id: string, patch: CannedReplyPatch): Promise<CannedReply | null>;
+  deleteCannedReply(workspaceId: string, id: string): Promise<boolean>;
+
+  createWebhook(input: NewWebhook): Promise<WebhookRecord>;
+  /** Oldest first, with their secrets. */
+  listWebhooks(workspaceId: string): Promise<WebhookRecord[]>;
+  deleteWebhook(workspaceId: string, id: string): Promise<boolean>;
 }

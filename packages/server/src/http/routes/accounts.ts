@@ -7,6 +7,7 @@ import {
   AgentResponse,
   AgentsResponse,
   AuthResponse,
+  IdentitySecretResponse,
   IdParams,
   LoginBody,
   MeResponse,
@@ -63,6 +64,22 @@ export const accountRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { 
       },
     },
     async (request) => ({ workspace: await accounts.updateWorkspace(await auth(request), request.body) }),
+  );
+
+  app.get(
+    '/workspace/identity-secret',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: "The secret the website signs logged-in users' ids with (identity verification; admins)",
+        security: [{ bearer: [] }],
+        response: { 200: IdentitySecretResponse },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { identitySecret: await accounts.identitySecret(await auth(request)) };
+    },
   );
 
   app.get(

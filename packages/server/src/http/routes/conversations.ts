@@ -6,6 +6,7 @@ import {
   ConversationResponse,
   ConversationsResponse,
   IdParams,
+  LabelsBody,
   MessageBody,
   MessageQuery,
   MessageResponse,
@@ -25,22 +26,57 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     '/conversations',
     { schema: { tags, security, response: { 201: ConversationResponse } } },
     async (request, reply) => {
-      const conversation = await conversations.create(await auth(request));
+      const principal = await auth(request);
+      const conversation = await conversations.create(principal);
       reply.code(201);
-      return { conversation };
+      return { conversation: conversations.viewFor(principal, conversation) };
     },
   );
 
   app.get(
     '/conversations',
-    { schema: { tags, security, querystring: ConversationQuery, response: { 200: ConversationsResponse } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Conversations of the workspace (agents), newest activity first; the filters combine',
+        querystring: ConversationQuery,
+        response: { 200: ConversationsResponse },
+      },
+    },
     async (request) => ({ conversations: await conversations.list(await auth(request), request.query) }),
   );
 
   app.get(
     '/conversations/:id',
     { schema: { tags, security, params: IdParams, response: { 200: ConversationResponse } } },
-    async (request) => ({ conversation: await conversations.get(await auth(request), request.params.id) }),
+    async (request) => {
+      const principal = await auth(request);
+      return {
+        conversation: conversations.viewFor(principal, await conversations.get(principal, request.params.id)),
+      };
+    },
+  );
+
+  app.put(
+    '/conversations/:id/labels',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Replace the labels of a conversation (agents)',
+        params: IdParams,
+        body: LabelsBody,
+        response: { 200: ConversationResponse },
+      },
+    },
+    async (request) => ({
+      conversation: await conversations.setLabels(
+        await auth(request),
+        request.params.id,
+        request.body.labels,
+      ),
+    }),
   );
 
   app.get(
@@ -49,6 +85,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
       schema: {
         tags,
         security,
+        summary: 'Stored messages, oldest first; visitors get no private notes (so gaps in seq)',
         params: IdParams,
         querystring: MessageQuery,
         response: { 200: MessagesResponse },
@@ -76,12 +113,13 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     async (request, reply) => {
       const principal = await auth(request);
       const conversation = await conversations.get(principal, request.params.id);
-      const { text, clientMessageId } = request.body;
+      const { text, clientMessageId, attachments, private: isPrivate } = request.body;
       const { message, created } = await conversations.send(
         principal,
         conversation,
         text,
         clientMessageId ?? null,
+        { ...(attachments && { attachments }), ...(isPrivate !== undefined && { private: isPrivate }) },
       );
       reply.code(created ? 201 : 200);
       return { message };
@@ -91,9 +129,15 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
   app.post(
     '/conversations/:id/handoff',
     { schema: { tags, security, params: IdParams, response: { 200: ConversationResponse } } },
-    async (request) => ({
-      conversation: await conversations.handoff(await auth(request), request.params.id),
-    }),
+    async (request) => {
+      const principal = await auth(request);
+      return {
+        conversation: conversations.viewFor(
+          principal,
+          await conversations.handoff(principal, request.params.id),
+        ),
+      };
+    },
   );
 
   app.post(
@@ -121,14 +165,9 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     },
     async (request) => {
       const { score, comment } = request.body;
-      return {
-        conversation: await conversations.rate(
-          await auth(request),
-          request.params.id,
-          score,
-          comment ?? null,
-        ),
-      };
+      const principal = await auth(request);
+      const conversation = await conversations.rate(principal, request.params.id, score, comment ?? null);
+      return { conversation: conversations.viewFor(principal, conversation) };
     },
   );
 };
