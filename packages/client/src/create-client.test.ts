@@ -197,6 +197,23 @@ describe('createClient', () => {
     expect(statuses.filter((s) => s === 'online').length).toBeGreaterThanOrEqual(4);
   });
 
+  it('keeps an agent away across reconnects', async () => {
+    const { srv, admin } = await world();
+    const proxy = await proxyTo(srv.url);
+    const { client: c } = client(proxy.url, admin.token);
+    await eventually(() => c.status === 'online');
+    c.presence('away');
+    const statusOf = async () =>
+      (await api(srv.url, 'GET', '/api/v1/agents', { token: admin.token })).body.agents[0].status;
+    await eventually(async () => (await statusOf()) === 'away');
+    proxy.cut();
+    await eventually(() => c.status !== 'online');
+    await eventually(() => c.status === 'online');
+    await eventually(async () => (await statusOf()) === 'away');
+    c.presence('online');
+    await eventually(async () => (await statusOf()) === 'online');
+  });
+
   it('resends an unacked message after a reconnect; the server stores it once', async () => {
     const { srv, widgetKey } = await world();
     const visitor = await newVisitorConversation(srv.url, widgetKey);

@@ -85,6 +85,8 @@ export interface Client {
   typing(conversationId: string, isTyping: boolean): void;
   /** Read receipt up to `seq`; the newest one per conversation is re-sent after a reconnect. */
   read(conversationId: string, seq: number): void;
+  /** Agents: `away` takes no new conversations. Kept across reconnects (a new socket starts `online`). */
+  presence(status: 'online' | 'away'): void;
   /** Drops the current link (if any) and connects again now, e.g. when the browser is back online. */
   reconnect(): void;
   /** Closes for good; pending sends reject. */
@@ -144,6 +146,7 @@ export function createClient(options: ClientOptions): Client {
   const subscribed = new Set<string>();
   const pending = new Map<string, PendingSend>();
   const reads = new Map<string, { seq: number; sent: boolean }>();
+  let presence: 'online' | 'away' = 'online';
 
   let socket: SocketLike | null = null;
   let status: ConnectionStatus = 'connecting';
@@ -246,6 +249,7 @@ export function createClient(options: ClientOptions): Client {
           if (!read.sent) read.sent = write({ type: 'read', conversationId, seq: read.seq });
         }
         for (const send of pending.values()) write(send.frame);
+        if (presence === 'away') write({ type: 'presence', status: 'away' });
         break;
       case 'message.created':
       case 'message.completed': {
@@ -374,6 +378,10 @@ export function createClient(options: ClientOptions): Client {
       const last = reads.get(conversationId);
       if (last && last.seq >= seq) return;
       reads.set(conversationId, { seq, sent: write({ type: 'read', conversationId, seq }) });
+    },
+    presence(status) {
+      presence = status;
+      write({ type: 'presence', status });
     },
     reconnect() {
       if (stopped) return;

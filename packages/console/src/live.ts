@@ -47,18 +47,9 @@ export interface LiveOptions {
 export { newClientMessageId };
 
 export function createLive(options: LiveOptions): Live {
-  // The client has no presence call: keep a handle on its socket to send that one frame.
-  let socket: WebSocket | null = null;
-  class TrackedSocket extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      socket = this;
-    }
-  }
   const client: Client = createClient({
     serverUrl: options.serverUrl,
     token: options.token,
-    WebSocket: TrackedSocket,
   });
   const listeners = new Set<(frame: LiveFrame) => void>();
   const subscribed = new Set<string>();
@@ -111,12 +102,7 @@ export function createLive(options: LiveOptions): Live {
     },
     typing: (conversationId, isTyping) => client.typing(conversationId, isTyping),
     read: (conversationId, seq) => client.read(conversationId, seq),
-    presence(status) {
-      const ws = socket as WebSocket | null;
-      if (ws && ws.readyState === WebSocket.OPEN && client.status === 'online') {
-        ws.send(JSON.stringify({ type: 'presence', status }));
-      }
-    },
+    presence: (status) => client.presence(status),
     close() {
       window.removeEventListener('online', reconnectNow);
       client.close();
