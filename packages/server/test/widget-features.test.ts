@@ -348,6 +348,64 @@ describe('identity verification (S6)', () => {
   });
 });
 
+describe("the visitor's own conversations", () => {
+  const sign = (secret: string, userId: string) => createHmac('sha256', secret).update(userId).digest('hex');
+
+  it('lists only that visitor’s, newest activity first; a new device of the same user finds them', async () => {
+    const { url } = await start();
+    const admin = await login(url);
+    const widgetKey = await widgetKeyOf(url, admin.token);
+    const secret = (await api(url, 'GET', '/api/v1/workspace/identity-secret', { token: admin.token })).body
+      .identitySecret;
+    const session = (body: object) =>
+      api(url, 'POST', '/api/v1/widget/session', { body: { widgetKey, ...body } });
+    const laptop = (await session({ userId: 'u-5', userHash: sign(secret, 'u-5') })).body;
+    const list = (token?: string) => api(url, 'GET', '/api/v1/widget/conversations', { token });
+
+    expect((await list(laptop.visitorToken)).body).toEqual({ conversations: [] });
+    const first = (await api(url, 'POST', '/api/v1/conversations', { token: laptop.visitorToken })).body
+      .conversation;
+    const second = (await api(url, 'POST', '/api/v1/conversations', { token: laptop.visitorToken })).body
+      .conversation;
+    // Another visitor's conversations (labelled by an agent) never show.
+    const other = await newVisitorConversation(url, widgetKey);
+    await api(url, 'PUT', `/api/v1/conversations/${first.id}/labels`, {
+      token: admin.token,
+      body: { labels: ['vip'] },
+    });
+    await api(url, 'PUT', `/api/v1/conversations/${other.conversation.id}/labels`, {
+      token: admin.token,
+      body: { labels: ['x'] },
+    });
+
+    // A new device: no visitor token, the same user.
+    const phone = (await session({ userId: 'u-5', userHash: sign(secret, 'u-5') })).body;
+    const mine = await list(phone.visitorToken);
+    expect(mine.status).toBe(200);
+    // `first` was changed last (its labels): newest activity first; visitors never see labels.
+    expect(mine.body.conversations.map((c: { id: string }) => c.id)).toEqual([first.id, second.id]);
+    expect(mine.body.conversations[0]).toMatchObject({ visitorId: laptop.visitorId, labels: [] });
+    expect((await list(other.token)).body.conversations.map((c: { id: string }) => c.id)).toEqual([
+      other.conversation.id,
+    ]);
+    const stranger = (await session({})).body;
+    expect((await list(stranger.visitorToken)).body).toEqual({ conversations: [] });
+
+    expectError(await list(admin.token), 403, 'FORBIDDEN');
+    expectError(await list(), 401, 'UNAUTHORIZED');
+    expectError(await list('not-a-token'), 401, 'UNAUTHORIZED');
+  });
+
+  it('gives at most 20', async () => {
+    const { url } = await start();
+    const admin = await login(url);
+    const visitor = await newVisitorConversation(url, await widgetKeyOf(url, admin.token));
+    for (let i = 0; i < 21; i++) await api(url, 'POST', '/api/v1/conversations', { token: visitor.token });
+    const res = await api(url, 'GET', '/api/v1/widget/conversations', { token: visitor.token });
+    expect(res.body.conversations).toHaveLength(20);
+  });
+});
+
 describe('visitor message rate limit (S5)', () => {
   it('refuses a visitor over the limit with RATE_LIMITED over REST and WebSocket, storing nothing', async () => {
     const { url } = await start({ VISITOR_MESSAGE_RATE: '5/60s' });
@@ -426,6 +484,7 @@ describe('OpenAPI', () => {
         'GET /api/v1/visitors/{id}',
         'GET /api/v1/widget/config',
         'POST /api/v1/widget/offline-message',
+        'GET /api/v1/widget/conversations',
         'GET /api/v1/workspace/identity-secret',
         'GET /api/v1/webhooks',
         'POST /api/v1/webhooks',

@@ -208,6 +208,21 @@ export class ConversationService implements BotActions {
     });
   }
 
+  /**
+   * The visitor's own conversations, newest activity first (at most `limit`), as visitors see
+   * them: what the widget resumes on a device that has not saved a conversation id.
+   */
+  async listOwn(visitor: Principal, limit = 20): Promise<Conversation[]> {
+    if (visitor.type !== 'visitor')
+      throw new AppError('FORBIDDEN', 'only a visitor lists its own conversations');
+    const list = await this.store.listConversations({
+      workspaceId: visitor.workspaceId,
+      visitorId: visitor.id,
+      limit,
+    });
+    return list.map(visitorView);
+  }
+
   /** Stored messages after `afterSeq`; visitors get no private notes (so gaps in seq). */
   async messages(principal: Principal, conversationId: string, afterSeq: number, limit?: number) {
     await this.get(principal, conversationId);

@@ -67,6 +67,9 @@ export function createApi(base: string) {
       call<WidgetConfig>('GET', `/api/v1/widget/config?widgetKey=${encodeURIComponent(widgetKey)}`),
     session: (request: SessionRequest) =>
       call<{ visitorId: string; visitorToken: string }>('POST', '/api/v1/widget/session', { json: request }),
+    /** The visitor's own conversations, newest activity first (at most 20). */
+    conversations: (token: string) =>
+      call<{ conversations: Conversation[] }>('GET', '/api/v1/widget/conversations', { token }),
     createConversation: (token: string) =>
       call<{ conversation: Conversation }>('POST', '/api/v1/conversations', { token }),
     conversation: (token: string, id: string) =>

@@ -1,5 +1,6 @@
+import type { Conversation, ConversationStatus } from '@unique-support/protocol';
 import { describe, expect, it } from 'vitest';
-import { identityFields } from './chat-app.ts';
+import { identityFields, pickConversation } from './chat-app.ts';
 
 describe('identityFields', () => {
   it('sends what identify() gave, within the session endpoint limits', () => {
@@ -37,5 +38,36 @@ describe('identityFields', () => {
     });
     const many = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`a${i}`, i]));
     expect(Object.keys(identityFields({ attributes: many }).attributes!)).toHaveLength(50);
+  });
+});
+
+describe('pickConversation', () => {
+  const now = Date.parse('2024-05-02T12:00:00.000Z');
+  const hoursAgo = (h: number) => new Date(now - h * 3_600_000).toISOString();
+  const conversation = (id: string, status: ConversationStatus, resolvedHoursAgo?: number) =>
+    ({
+      id,
+      status,
+      updatedAt: hoursAgo(resolvedHoursAgo ?? 1),
+      resolvedAt: resolvedHoursAgo === undefined ? null : hoursAgo(resolvedHoursAgo),
+    }) as Conversation;
+
+  it('resumes the newest conversation that is not resolved', () => {
+    const list = [conversation('c3', 'resolved', 1), conversation('c2', 'queued'), conversation('c1', 'bot')];
+    expect(pickConversation(list, now)?.id).toBe('c2');
+    expect(pickConversation([conversation('c1', 'assigned')], now)?.id).toBe('c1');
+  });
+
+  it('else the newest, only if it was resolved less than a day ago', () => {
+    expect(
+      pickConversation([conversation('c2', 'resolved', 23), conversation('c1', 'resolved', 2)], now)?.id,
+    ).toBe('c2');
+    expect(
+      pickConversation([conversation('c2', 'resolved', 25), conversation('c1', 'resolved', 2)], now),
+    ).toBe(undefined);
+  });
+
+  it('none when the visitor has no conversation', () => {
+    expect(pickConversation([], now)).toBe(undefined);
   });
 });

@@ -285,11 +285,23 @@ export class ChatApp {
     await this.resumeSaved();
   }
 
-  /** Follows the saved conversation of the current visitor, if there is one. */
+  /**
+   * Follows the saved conversation of the current visitor; with none saved here (a verified
+   * user on a new device, cleared storage), the one `pickConversation` finds on the server.
+   */
   private async resumeSaved(): Promise<void> {
+    if (!this.token || this.conversation) return;
     const conversationId = this.options.saved.conversationOf(this.options.saved.get().visitorId);
-    if (this.token && conversationId && !this.conversation)
-      await this.retry(() => this.resume(conversationId));
+    await this.retry(async () => {
+      if (conversationId) return this.resume(conversationId);
+      const { conversations } = await this.api.conversations(await this.ensureSession());
+      const found = pickConversation(conversations, Date.now());
+      // Not if the visitor started one meanwhile (or another visitor took over).
+      if (found && !this.conversation && found.visitorId === this.options.saved.get().visitorId) {
+        this.saveConversation(found.id);
+        await this.resume(found.id);
+      }
+    });
   }
 
   private saveConversation(conversationId: string | undefined): void {
@@ -607,6 +619,9 @@ export class ChatApp {
 
   private async leaveOfflineMessage(form: { name: string; email: string; text: string }): Promise<void> {
     try {
+      // Let the lookup of the visitor's conversation (resumeSaved) finish first: with none found
+      // the offline conversation is followed below; with one found, the widget keeps showing it.
+      await this.restoring;
       const token = await this.ensureSession();
       const { conversation } = await this.api.offlineMessage(token, {
         text: form.text,
@@ -1230,6 +1245,25 @@ export function identityFields(identity: Identity): Partial<SessionRequest> {
     userId: userId && userHash ? userId : undefined,
     userHash: userId && userHash ? userHash : undefined,
   };
+}
+
+/** A resolved conversation is still worth showing (for its rating, its last answer) this long. */
+const RECENTLY_RESOLVED_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Which of the visitor's conversations (newest activity first, as the server lists them) a
+ * device without a saved one resumes: the newest that is not resolved; if all are resolved,
+ * the newest one when it was resolved less than a day ago; else none (a new chat starts).
+ */
+export function pickConversation(
+  conversations: readonly Conversation[],
+  now: number,
+): Conversation | undefined {
+  const open = conversations.find((c) => c.status !== 'resolved');
+  if (open) return open;
+  const newest = conversations[0];
+  const resolvedAt = Date.parse(newest?.resolvedAt ?? newest?.updatedAt ?? '');
+  return newest && now - resolvedAt < RECENTLY_RESOLVED_MS ? newest : undefined;
 }
 
 /** What the host page's `on('message')` gets. */

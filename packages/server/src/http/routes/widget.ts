@@ -2,12 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { bearer, type HttpDeps } from '../http-server.ts';
 import {
   ConversationResponse,
+  ConversationsResponse,
   OfflineMessageBody,
   WidgetConfigQuery,
   WidgetConfigResponse,
 } from '../schemas.ts';
 
-/** What the widget reads before a session, and the offline message form. */
+/** What the widget reads before a session, the visitor's own conversations, and the offline message form. */
 export const widgetRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { accounts, conversations }) => {
   const auth = bearer(accounts);
   const tags = ['widget'];
@@ -31,6 +32,23 @@ export const widgetRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { a
         botEnabled: conversations.botAnswers(workspace),
         agentsOnline,
       };
+    },
+  );
+
+  app.get(
+    '/widget/conversations',
+    {
+      schema: {
+        tags,
+        summary:
+          "The visitor's own conversations, newest activity first, at most 20 (visitor): what the widget resumes on a new device",
+        security: [{ bearer: [] }],
+        response: { 200: ConversationsResponse },
+      },
+    },
+    async (request) => {
+      const principal = await auth(request);
+      return { conversations: await conversations.listOwn(principal) };
     },
   );
 
