@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.ts';
-import { AppError } from '../errors.ts';
+import { PostgresStore } from './postgres-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { Store } from './store.ts';
 
@@ -7,5 +7,5 @@ import type { Store } from './store.ts';
 export function createStore(database: Config['database']): Store {
   if (database.kind === 'sqlite')
     return new SqliteStore({ path: database.path, synchronous: database.synchronous });
-  throw new AppError('UNAVAILABLE', 'PostgreSQL storage is not available yet in this build');
+  return new PostgresStore({ url: database.url });
 }

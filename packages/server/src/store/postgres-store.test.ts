@@ -1,0 +1,246 @@
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { migratePostgres, postgresMigrations } from './postgres-migrations.ts';
+import { PostgresStore } from './postgres-store.ts';
+import type { NewMessage } from './store.ts';
+import { storeContract } from './store-contract.ts';
+
+const BASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const IN_CI = process.env.CI === 'true';
+
+/** Whether the server answers. In CI a missing PostgreSQL fails the run instead of skipping. */
+async function reachable(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: BASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const unreachable = await reachable();
+
+if (unreachable !== null && IN_CI) {
+  describe('PostgresStore', () => {
+    it('needs a PostgreSQL server in CI', () => {
+      throw new Error(`PostgreSQL at ${BASE_URL} is unreachable (CI=true): ${unreachable}`);
+    });
+  });
+} else if (unreachable !== null) {
+  describe.skip(`PostgresStore (PostgreSQL at ${BASE_URL} unreachable: ${unreachable})`, () => {
+    it('contract', () => {});
+  });
+} else {
+  // Every store gets a schema of its own (a fresh, empty database for each test), selected
+  // through the connection string; all of them are dropped at the end of the run.
+  const admin = new pg.Pool({ connectionString: BASE_URL, max: 2 });
+  const runId = `${process.pid}_${Date.now().toString(36)}`;
+  const schemas: string[] = [];
+  let counter = 0;
+
+  const freshSchema = async () => {
+    const schema = `us_test_${runId}_${++counter}`;
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    schemas.push(schema);
+    return schema;
+  };
+
+  const urlFor = (schema: string) => {
+    const url = new URL(BASE_URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    return url.toString();
+  };
+
+  afterAll(async () => {
+    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  storeContract('PostgresStore', async () => new PostgresStore({ url: urlFor(await freshSchema()) }));
+
+  const latest = postgresMigrations.at(-1)!.version;
+
+  describe('PostgresStore on a shared database', () => {
+    const open: { end(): Promise<void> }[] = [];
+
+    const openStore = async (url: string, poolSize?: number) => {
+      const store = new PostgresStore({ url, poolSize });
+      await store.init();
+      open.push({ end: () => store.close() });
+      return store;
+    };
+
+    const poolFor = (schema: string) => {
+      const pool = new pg.Pool({ connectionString: urlFor(schema), max: 4 });
+      open.push({ end: () => pool.end() });
+      return pool;
+    };
+
+    afterEach(async () => {
+      for (const item of open.splice(0).reverse()) await item.end();
+    });
+
+    const migrationRows = async (schema: string) =>
+      (
+        await admin.query<{ version: number; name: string }>(
+          `SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`,
+        )
+      ).rows;
+
+    it('two stores starting together apply each migration once', async () => {
+      const schema = await freshSchema();
+      const url = urlFor(schema);
+      const stores = [new PostgresStore({ url }), new PostgresStore({ url })];
+      for (const store of stores) open.push({ end: () => store.close() });
+      await Promise.all(stores.map((s) => s.init()));
+      expect(await migrationRows(schema)).toEqual(
+        postgresMigrations.map((m) => ({ version: m.version, name: m.name })),
+      );
+      await expect(stores[1]!.ping()).resolves.toBeUndefined();
+    });
+
+    it('concurrent runners split the migrations between them, each applied exactly once', async () => {
+      const schema = await freshSchema();
+      const pools = [poolFor(schema), poolFor(schema), poolFor(schema)];
+      const applied = await Promise.all(pools.map((pool) => migratePostgres(pool)));
+      expect(applied.flat().sort((a, b) => a - b)).toEqual(postgresMigrations.map((m) => m.version));
+      expect(await migrationRows(schema)).toHaveLength(postgresMigrations.length);
+    });
+
+    it('keeps data across reopen and does not reapply migrations', async () => {
+      const schema = await freshSchema();
+      const first = await openStore(urlFor(schema));
+      const ws = await first.createWorkspace({ name: 'Acme', widgetKey: 'wk_1', botEnabled: true });
+      const secret = await first.getOrCreateSecret('jwt', () => 's3cret');
+      const before = await admin.query(`SELECT * FROM "${schema}".schema_migrations ORDER BY version`);
+      const second = await openStore(urlFor(schema));
+      expect(await second.getWorkspace(ws.id)).toEqual(ws);
+      expect(await second.getOrCreateSecret('jwt', () => 'other')).toBe(secret);
+      const after = await admin.query(`SELECT * FROM "${schema}".schema_migrations ORDER BY version`);
+      expect(after.rows).toEqual(before.rows);
+    });
+
+    it('the runner applies nothing when up to date and refuses a newer schema', async () => {
+      const pool = poolFor(await freshSchema());
+      expect(await migratePostgres(pool)).toEqual(postgresMigrations.map((m) => m.version));
+      expect(await migratePostgres(pool)).toEqual([]);
+      const next = { version: latest + 1, name: 'next', sql: 'CREATE TABLE extra (id INTEGER PRIMARY KEY);' };
+      expect(await migratePostgres(pool, [...postgresMigrations, next])).toEqual([latest + 1]);
+      await expect(migratePostgres(pool)).rejects.toThrow(/newer than this build/);
+    });
+
+    it('a failing migration is rolled back and not recorded', async () => {
+      const schema = await freshSchema();
+      const pool = poolFor(schema);
+      await migratePostgres(pool);
+      const broken = {
+        version: latest + 1,
+        name: 'broken',
+        sql: 'CREATE TABLE half (id INTEGER); SELECT nope FROM nowhere;',
+      };
+      await expect(migratePostgres(pool, [...postgresMigrations, broken])).rejects.toThrow();
+      expect((await pool.query('SELECT MAX(version) AS v FROM schema_migrations')).rows[0].v).toBe(latest);
+      expect((await pool.query(`SELECT to_regclass('half') AS t`)).rows[0].t).toBeNull();
+    });
+
+    it('concurrent batches from two stores into one conversation stay gap-free and duplicate-free', async () => {
+      const schema = await freshSchema();
+      const a = await openStore(urlFor(schema));
+      const b = await openStore(urlFor(schema), 5);
+      const ws = await a.createWorkspace({ name: 'Acme', widgetKey: 'wk_race', botEnabled: false });
+      const visitor = await a.createVisitor({
+        workspaceId: ws.id,
+        name: null,
+        email: null,
+        attributes: {},
+        pageUrl: null,
+        ip: null,
+      });
+      const c = await a.createConversation({
+        workspaceId: ws.id,
+        visitorId: visitor.id,
+        status: 'bot',
+        queuedAt: null,
+      });
+      const other = await b.createConversation({
+        workspaceId: ws.id,
+        visitorId: visitor.id,
+        status: 'bot',
+        queuedAt: null,
+      });
+      const message = (conversationId: string, clientMessageId: string): NewMessage => ({
+        workspaceId: ws.id,
+        conversationId,
+        author: { type: 'visitor', id: visitor.id, name: null },
+        text: clientMessageId,
+        clientMessageId,
+      });
+      // 200 messages per store in batches of 10, all in flight at once. Every batch also
+      // retries two "shared" client ids both stores send, and touches a second conversation
+      // (in the other order for each store) to exercise the lock ordering.
+      const batches = (prefix: string, store: PostgresStore, flip: boolean) =>
+        Array.from({ length: 20 }, (_, i) => {
+          const own = Array.from({ length: 10 }, (_, j) => message(c.id, `${prefix}-${i * 10 + j}`));
+          const shared = [message(c.id, `shared-${i % 5}`), message(c.id, `shared-${(i + 1) % 5}`)];
+          const side = message(other.id, `${prefix}-side-${i}`);
+          const batch = flip ? [side, ...shared, ...own] : [...own, ...shared, side];
+          return store.appendMessages(batch);
+        });
+      const results = (await Promise.all([...batches('a', a, false), ...batches('b', b, true)])).flat();
+
+      const main = results.filter((r) => r.message.conversationId === c.id);
+      const created = main.filter((r) => r.created);
+      expect(created).toHaveLength(405);
+      // Each shared id was created once; every other time it returned that same message.
+      for (let k = 0; k < 5; k++) {
+        const shared = main.filter((r) => r.message.clientMessageId === `shared-${k}`);
+        expect(shared.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(shared.map((r) => r.message.id)).size).toBe(1);
+      }
+
+      const stored = await a.listMessages({
+        workspaceId: ws.id,
+        conversationId: c.id,
+        afterSeq: 0,
+        limit: 1000,
+      });
+      expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 405 }, (_, i) => i + 1));
+      expect(new Set(stored.map((m) => m.clientMessageId)).size).toBe(405);
+      expect(new Set(stored.map((m) => m.id)).size).toBe(405);
+      expect((await b.getConversation(ws.id, c.id))!.lastSeq).toBe(405);
+
+      const side = await b.listMessages({ workspaceId: ws.id, conversationId: other.id, afterSeq: 0 });
+      expect(side.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect((await a.getConversation(ws.id, other.id))!.lastSeq).toBe(40);
+    });
+
+    it('a unique e-mail across stores maps to CONFLICT', async () => {
+      const schema = await freshSchema();
+      const a = await openStore(urlFor(schema));
+      const b = await openStore(urlFor(schema));
+      const ws = await a.createWorkspace({ name: 'Acme', widgetKey: 'wk_mail', botEnabled: false });
+      const agent = {
+        workspaceId: ws.id,
+        name: 'Ann',
+        role: 'agent' as const,
+        maxConcurrent: 2,
+        passwordHash: 'h',
+      };
+      const attempts = await Promise.allSettled([
+        a.createAgent({ ...agent, email: 'race@example.com' }),
+        b.createAgent({ ...agent, email: 'RACE@example.com' }),
+      ]);
+      expect(attempts.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = attempts.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toMatchObject({ code: 'CONFLICT' });
+    });
+
+    it('rejects an invalid pool size', () => {
+      expect(() => new PostgresStore({ url: BASE_URL, poolSize: 0 })).toThrow(/pool size/);
+    });
+  });
+}
