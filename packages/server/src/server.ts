@@ -6,6 +6,7 @@ import { createBot } from './bot/create-bot.ts';
 import { type LlmConfig, loadLlmConfig } from './bot/llm-config.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
+import { createRedisBus } from './bus/redis-bus.ts';
 import type { Config } from './config/config.ts';
 import { CannedReplyService } from './core/canned-reply-service.ts';
 import { ConversationService } from './core/conversation-service.ts';
@@ -42,7 +43,8 @@ export async function createServer(options: ServerOptions) {
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? createStore(config.database);
-  const bus = options.bus ?? new MemoryBus();
+  const redisBus = !options.bus && config.redisUrl ? createRedisBus({ url: config.redisUrl, log }) : null;
+  const bus = options.bus ?? redisBus ?? new MemoryBus();
   await store.init();
 
   const metrics = createMetrics();
@@ -89,8 +91,16 @@ export async function createServer(options: ServerOptions) {
   const readiness = async () => {
     const down: string[] = [];
     await store.ping().catch(() => down.push('database'));
+    // Redis down: this node keeps serving its own sockets; other nodes' events are missed
+    // meanwhile and caught up from the store by seq.
+    const redis = redisBus
+      ? await redisBus.ping().then(
+          () => 'ok',
+          () => 'degraded',
+        )
+      : 'not used';
     // Open breakers do not make the server unready: the rule engine answers meanwhile.
-    return { down, details: { bot: { enabled: ai.bot !== null, providers: ai.chain.states() } } };
+    return { down, details: { redis, bot: { enabled: ai.bot !== null, providers: ai.chain.states() } } };
   };
   const http = await buildHttpServer({
     store,

@@ -48,6 +48,7 @@ describe('service endpoints', () => {
       status: 'ready',
       down: [],
       // The shipped config's provider has no key in tests: no provider, the rule engine answers.
+      redis: 'not used',
       bot: { enabled: true, providers: [] },
     });
     await login(srv.url);

@@ -3,6 +3,8 @@ import { parseRate, type Rate } from '../core/rate-limiter.ts';
 
 /** Everything the server reads from its environment, parsed once at start. */
 export interface Config {
+  /** `REDIS_URL` (or `REDIS_ADDR` as `host:port`): events between nodes go through Redis; null: one node. */
+  redisUrl: string | null;
   /** @default 8080 */
   port: number;
   /** @default '0.0.0.0' */
@@ -46,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     database: parseDatabase(env),
+    redisUrl: parseRedis(env),
     signupEnabled: bool(env, 'SIGNUP_ENABLED', true),
     adminEmail: env.ADMIN_EMAIL || 'admin@example.com',
     adminPassword: env.ADMIN_PASSWORD || null,
@@ -75,6 +78,14 @@ function parseDatabase(env: NodeJS.ProcessEnv): Config['database'] {
     throw new ConfigError('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
   }
   return { kind: 'sqlite', path: path === ':memory:' ? path : resolve(path), synchronous };
+}
+
+function parseRedis(env: NodeJS.ProcessEnv): string | null {
+  const url = env.REDIS_URL || (env.REDIS_ADDR ? `redis://${env.REDIS_ADDR}` : '');
+  if (!url) return null;
+  if (!/^rediss?:\/\/[^/\s]+/.test(url))
+    throw new ConfigError(`REDIS_URL must look like redis://host:6379, got "${url}"`);
+  return url;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
