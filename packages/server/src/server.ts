@@ -12,7 +12,8 @@ import { CannedReplyService } from './core/canned-reply-service.ts';
 import { ConversationService } from './core/conversation-service.ts';
 import { KnowledgeService } from './core/knowledge-service.ts';
 import { MessageWriter } from './core/message-writer.ts';
-import { LocalPresence } from './core/presence.ts';
+import { LocalPresence, type Presence } from './core/presence.ts';
+import { RedisPresence } from './core/redis-presence.ts';
 import { Router } from './core/router.ts';
 import { UploadService } from './core/upload-service.ts';
 import { WebhookDispatcher } from './core/webhook-dispatcher.ts';
@@ -50,7 +51,11 @@ export async function createServer(options: ServerOptions) {
   const metrics = createMetrics();
   const secret =
     config.jwtSecret ?? (await store.getOrCreateSecret('token-signing-key', () => randomSecret(32)));
-  const presence = new LocalPresence();
+  // Shared across nodes whenever Redis is configured, so routing on any node sees every agent.
+  const redisPresence = config.redisUrl
+    ? new RedisPresence({ url: config.redisUrl, log, ...(redisBus && { nodeId: redisBus.nodeId }) })
+    : null;
+  const presence: Presence = redisPresence ?? new LocalPresence();
   const writer = new MessageWriter(store);
   const conversations = new ConversationService({
     store,
@@ -60,7 +65,13 @@ export async function createServer(options: ServerOptions) {
     maxTextLength: config.maxTextLength,
     visitorMessageRate: config.visitorMessageRate,
   });
-  const router = new Router(store, presence, (conversation) => conversations.changed(conversation), log);
+  const router = new Router(
+    store,
+    presence,
+    (conversation) => conversations.changed(conversation),
+    log,
+    redisPresence ? (workspaceId, run) => redisPresence.exclusive(`route:${workspaceId}`, run) : undefined,
+  );
   const ai = createBot({ llm: options.llm ?? loadLlmConfig(), store, log });
   conversations.attach(router, ai.bot);
   const accounts = new AccountService(store, new TokenService(secret), presence, log);
@@ -154,6 +165,7 @@ export async function createServer(options: ServerOptions) {
         await writer.drain();
         await conversations.idle();
         await writer.drain();
+        await presence.close?.();
         await http.close();
         dispatcher.close();
         await bus.close();

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
+  eventually,
   login,
   newVisitorConversation,
   startServer,
@@ -123,5 +124,131 @@ describe.runIf(available)('two nodes on PostgreSQL and Redis', () => {
     await second.next((f) => f.type === 'message.created' && f.message.text === 'live');
     const texts = second.messages(conversationId).map((m) => m.text);
     expect(texts).toEqual(['missed 1', 'missed 2', 'missed 3', 'missed 4', 'missed 5', 'live']);
+  });
+
+  /** A fresh workspace (its admin never connects) with `count` agents of capacity 1. */
+  const team = async (count: number) => {
+    const [a] = nodes as [TestServer, TestServer];
+    const tag = randomUUID().slice(0, 8);
+    const signup = await api(a.url, 'POST', '/api/v1/signup', {
+      body: {
+        workspaceName: `W ${tag}`,
+        name: 'Owner',
+        email: `owner-${tag}@test.local`,
+        password: 'owner-password',
+      },
+    });
+    expect(signup.status).toBe(201);
+    const agents = [];
+    for (let i = 0; i < count; i++) {
+      const email = `agent${i}-${tag}@test.local`;
+      const created = await api(a.url, 'POST', '/api/v1/agents', {
+        token: signup.body.token,
+        body: { name: `Agent ${i}`, email, password: 'agent-password', maxConcurrent: 1 },
+      });
+      expect(created.status).toBe(201);
+      agents.push(await login(a.url, email, 'agent-password'));
+    }
+    return {
+      ownerToken: signup.body.token as string,
+      widgetKey: signup.body.workspace.widgetKey as string,
+      agents,
+    };
+  };
+
+  /** Waits until every node lists the agents as online. */
+  const onlineEverywhere = (ownerToken: string, agentIds: string[]) =>
+    eventually(async () => {
+      for (const node of nodes) {
+        const { body } = await api(node.url, 'GET', '/api/v1/agents', { token: ownerToken });
+        const online = new Set(
+          body.agents
+            .filter((x: { status: string }) => x.status === 'online')
+            .map((x: { id: string }) => x.id),
+        );
+        if (!agentIds.every((id) => online.has(id))) return false;
+      }
+      return true;
+    });
+
+  const handoff = async (node: TestServer, widgetKey: string) => {
+    const visitor = await newVisitorConversation(node.url, widgetKey);
+    const res = await api(node.url, 'POST', `/api/v1/conversations/${visitor.conversation.id}/handoff`, {
+      token: visitor.token,
+    });
+    expect(res.status).toBe(200);
+    return visitor.conversation.id as string;
+  };
+
+  it('assigns a conversation handed off on node A to an agent connected only to node B', async () => {
+    const [a, b] = nodes as [TestServer, TestServer];
+    const { ownerToken, widgetKey, agents } = await team(1);
+    const agent = agents[0]!;
+    await connect(b, agent.token);
+    await onlineEverywhere(ownerToken, [agent.agent.id]);
+    const widget = await api(a.url, 'GET', `/api/v1/widget/config?widgetKey=${widgetKey}`);
+    expect(widget.body.agentsOnline).toBe(true);
+
+    const conversationId = await handoff(a, widgetKey);
+    await eventually(async () => {
+      const { body } = await api(a.url, 'GET', `/api/v1/conversations/${conversationId}`, {
+        token: ownerToken,
+      });
+      return body.conversation.status === 'assigned' && body.conversation.assigneeId === agent.agent.id;
+    });
+  });
+
+  it('shows an agent on node B to agents on node A, and offline once it leaves', async () => {
+    const [a, b] = nodes as [TestServer, TestServer];
+    const { ownerToken, agents } = await team(2);
+    const [watcher, mover] = agents as [(typeof agents)[0], (typeof agents)[0]];
+    const watcherWs = await connect(a, watcher.token);
+    const moverWs = await connect(b, mover.token);
+    await watcherWs.next(
+      (f) => f.type === 'presence' && f.agentId === mover.agent.id && f.status === 'online',
+    );
+    await onlineEverywhere(ownerToken, [watcher.agent.id, mover.agent.id]);
+    await moverWs.close();
+    await watcherWs.next(
+      (f) => f.type === 'presence' && f.agentId === mover.agent.id && f.status === 'offline',
+    );
+    const { body } = await api(a.url, 'GET', '/api/v1/agents', { token: ownerToken });
+    expect(body.agents.find((x: { id: string }) => x.id === mover.agent.id).status).toBe('offline');
+  });
+
+  it('never gives an agent more than its capacity under concurrent handoffs on both nodes', async () => {
+    const [a, b] = nodes as [TestServer, TestServer];
+    const { ownerToken, widgetKey, agents } = await team(2);
+    const [first, second] = agents as [(typeof agents)[0], (typeof agents)[0]];
+    await connect(a, first.token);
+    await connect(b, second.token);
+    await onlineEverywhere(ownerToken, [first.agent.id, second.agent.id]);
+
+    const ids = await Promise.all([a, b, a, b].map((node) => handoff(node, widgetKey)));
+    // Every sample is kept (`eventually` retries on a throw, so the bound is checked afterwards).
+    let most = 0;
+    const assignedCounts = async () => {
+      const { body } = await api(b.url, 'GET', '/api/v1/conversations?limit=50', { token: ownerToken });
+      const mine = body.conversations.filter((c: { id: string }) => ids.includes(c.id));
+      const perAgent = new Map<string, number>();
+      for (const c of mine as { status: string; assigneeId: string | null }[]) {
+        if (c.status === 'assigned' && c.assigneeId) {
+          perAgent.set(c.assigneeId, (perAgent.get(c.assigneeId) ?? 0) + 1);
+        }
+      }
+      most = Math.max(most, ...perAgent.values());
+      return { perAgent, queued: mine.filter((c: { status: string }) => c.status === 'queued').length };
+    };
+    await eventually(async () => (await assignedCounts()).perAgent.size === 2);
+    for (const node of nodes) await node.server.conversations.idle();
+    const final = await assignedCounts();
+    expect([...final.perAgent.entries()].sort()).toEqual(
+      [
+        [first.agent.id, 1],
+        [second.agent.id, 1],
+      ].sort(),
+    );
+    expect(final.queued).toBe(2);
+    expect(most).toBe(1);
   });
 });

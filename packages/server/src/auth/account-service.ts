@@ -89,7 +89,7 @@ export class AccountService {
       },
     );
     const token = await this.tokens.sign({ type: 'agent', id: agent.id, workspaceId: workspace.id });
-    return { token, agent: this.publicAgent(agent), workspace };
+    return { token, agent: await this.publicAgent(agent), workspace };
   }
 
   async login(email: string, password: string) {
@@ -98,7 +98,7 @@ export class AccountService {
     const ok = await verifyPassword(password, agent?.passwordHash ?? UNUSABLE_HASH);
     if (!agent || !ok) throw new AppError('UNAUTHORIZED', 'wrong e-mail or password');
     const token = await this.tokens.sign({ type: 'agent', id: agent.id, workspaceId: agent.workspaceId });
-    return { token, agent: this.publicAgent(agent) };
+    return { token, agent: await this.publicAgent(agent) };
   }
 
   /** The principal of a bearer token; UNAUTHORIZED when the token or its subject is not valid. */
@@ -163,7 +163,7 @@ export class AccountService {
       this.store.getWorkspace(principal.workspaceId),
     ]);
     if (!agent || !workspace) throw new AppError('UNAUTHORIZED', 'agent no longer exists');
-    return { agent: this.publicAgent(agent), workspace };
+    return { agent: await this.publicAgent(agent), workspace };
   }
 
   /**
@@ -195,7 +195,7 @@ export class AccountService {
   async widgetConfig(widgetKey: string) {
     const workspace = await this.store.getWorkspaceByWidgetKey(widgetKey);
     if (!workspace) throw new AppError('NOT_FOUND', 'unknown widget key');
-    return { workspace, agentsOnline: this.presence.online(workspace.id).size > 0 };
+    return { workspace, agentsOnline: (await this.presence.online(workspace.id)).size > 0 };
   }
 
   /** The secret the merchant's server signs user ids with (admins); created on first use. */
@@ -214,7 +214,8 @@ export class AccountService {
 
   async listAgents(principal: Principal): Promise<Agent[]> {
     if (principal.type !== 'agent') throw new AppError('FORBIDDEN', 'agents only');
-    return (await this.store.listAgents(principal.workspaceId)).map((agent) => this.publicAgent(agent));
+    const agents = await this.store.listAgents(principal.workspaceId);
+    return Promise.all(agents.map((agent) => this.publicAgent(agent)));
   }
 
   async createAgent(admin: Principal, input: NewAgentInput): Promise<Agent> {
@@ -229,7 +230,7 @@ export class AccountService {
       maxConcurrent: input.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       passwordHash: await hashPassword(input.password),
     });
-    return this.publicAgent(agent);
+    return await this.publicAgent(agent);
   }
 
   async updateAgent(
@@ -252,12 +253,12 @@ export class AccountService {
     }
     const agent = await this.store.updateAgent(admin.workspaceId, agentId, patch);
     if (!agent) throw notFound('agent');
-    return this.publicAgent(agent);
+    return await this.publicAgent(agent);
   }
 
-  publicAgent(agent: AgentRecord): Agent {
+  async publicAgent(agent: AgentRecord): Promise<Agent> {
     const { passwordHash: _, ...rest } = agent;
-    return { ...rest, status: this.presence.status(agent.id) };
+    return { ...rest, status: await this.presence.status(agent.workspaceId, agent.id) };
   }
 
   private identitySecretOf(workspaceId: string): Promise<string> {

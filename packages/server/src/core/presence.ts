@@ -16,10 +16,12 @@ export interface Presence {
   disconnect(workspaceId: string, agentId: string): void;
   /** The agent's own choice; ignored while it has no socket. */
   setStatus(workspaceId: string, agentId: string, status: 'online' | 'away'): void;
-  status(agentId: string): PresenceStatus;
+  status(workspaceId: string, agentId: string): Promise<PresenceStatus>;
   /** Agents of the workspace that are `online` (may take new conversations). */
-  online(workspaceId: string): Set<string>;
+  online(workspaceId: string): Promise<Set<string>>;
   onChange(listener: (change: PresenceChange) => void): void;
+  /** Releases what the presence holds (connections, timers). */
+  close?(): Promise<void>;
 }
 
 interface AgentPresence {
@@ -58,13 +60,13 @@ export class LocalPresence implements Presence {
     this.emit({ workspaceId, agentId, status });
   }
 
-  status(agentId: string): PresenceStatus {
+  async status(_workspaceId: string, agentId: string): Promise<PresenceStatus> {
     const entry = this.agents.get(agentId);
     if (!entry) return 'offline';
     return entry.away ? 'away' : 'online';
   }
 
-  online(workspaceId: string): Set<string> {
+  async online(workspaceId: string): Promise<Set<string>> {
     const ids = new Set<string>();
     for (const [id, entry] of this.agents) {
       if (entry.workspaceId === workspaceId && !entry.away) ids.add(id);

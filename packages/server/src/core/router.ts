@@ -8,6 +8,8 @@ import type { Presence } from './presence.ts';
  * `maxConcurrent`, round robin among equals (the one assigned longest ago first).
  * Runs are serialised per workspace; the store's conditional update (only while
  * still `queued`) keeps two runs (or two nodes) from assigning one conversation twice.
+ * Across nodes, `exclusive` (a cluster-wide lock per workspace) serialises the runs
+ * themselves, so two nodes never both count an agent's load before either assigns.
  */
 export class Router {
   private readonly runs = new Map<string, Promise<void>>();
@@ -19,13 +21,15 @@ export class Router {
     private readonly presence: Presence,
     private readonly onAssigned: (conversation: Conversation) => void,
     private readonly log: Logger,
+    private readonly exclusive: (workspaceId: string, run: () => Promise<void>) => Promise<void> = (_, run) =>
+      run(),
   ) {}
 
   /** Routes the workspace's queue soon; resolves when that run is over. Never rejects. */
   route(workspaceId: string): Promise<void> {
     const previous = this.runs.get(workspaceId) ?? Promise.resolve();
     const run = previous
-      .then(() => this.assignQueued(workspaceId))
+      .then(() => this.exclusive(workspaceId, () => this.assignQueued(workspaceId)))
       .catch((err) => this.log.error({ err, workspaceId }, 'routing failed'))
       .finally(() => {
         if (this.runs.get(workspaceId) === run) this.runs.delete(workspaceId);
@@ -40,7 +44,7 @@ export class Router {
   }
 
   private async assignQueued(workspaceId: string): Promise<void> {
-    const online = this.presence.online(workspaceId);
+    const online = await this.presence.online(workspaceId);
     if (online.size === 0) return;
     const queued = await this.store.listConversations({ workspaceId, status: 'queued', limit: 200 });
     if (queued.length === 0) return;
