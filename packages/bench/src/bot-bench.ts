@@ -96,6 +96,7 @@ async function startBot(llmToml: string, stub: StubServer) {
     ADMIN_PASSWORD: 'bench-password',
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
     LOG_LEVEL: 'silent',
+    DEMO_CONTENT: 'false',
     // One visitor asks hundreds of questions: the per-visitor message limit would refuse them.
     VISITOR_MESSAGE_RATE: 'off',
   });

@@ -4,6 +4,7 @@ import { AccountService } from './auth/account-service.ts';
 import { TokenService } from './auth/tokens.ts';
 import { createBot } from './bot/create-bot.ts';
 import { type LlmConfig, loadLlmConfig } from './bot/llm-config.ts';
+import { seedHelpCenter } from './bot/retrieval/fixtures/help-center.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import { createRedisBus } from './bus/redis-bus.ts';
@@ -75,7 +76,9 @@ export async function createServer(options: ServerOptions) {
   const ai = createBot({ llm: options.llm ?? loadLlmConfig(), store, log });
   conversations.attach(router, ai.bot);
   const accounts = new AccountService(store, new TokenService(secret), presence, log);
-  await accounts.seed(config.adminEmail, config.adminPassword);
+  const demo = await accounts.seed(config.adminEmail, config.adminPassword);
+  // A fresh database gets a small help center, so the bot has something to answer from.
+  if (demo && config.demoContent) await seedHelpCenter(store, demo.id);
   const knowledge = new KnowledgeService({ store, index: ai.index });
   const files = new LocalFileStorage({ dir: uploadsDirFor(config) });
   const uploads = new UploadService({ store, files, maxBytes: config.maxUploadBytes });

@@ -34,6 +34,7 @@ export async function startServer(
     JWT_SECRET,
     // Many tests flood visitor messages; the per-visitor limit has its own tests (features-*.test.ts).
     VISITOR_MESSAGE_RATE: 'off',
+    DEMO_CONTENT: 'false',
     // Failed webhook deliveries are retried after 20, 80 and 320 ms.
     WEBHOOK_RETRY_BASE_MS: '20',
     ...env,

@@ -89,6 +89,7 @@ export function startProcess(options: {
     LOG_LEVEL: 'info',
     // These tests flood visitor messages: an error frame would count as an answer and hide a loss.
     VISITOR_MESSAGE_RATE: 'off',
+    DEMO_CONTENT: 'false',
     ...options.env,
   });
 

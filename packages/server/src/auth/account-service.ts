@@ -45,11 +45,15 @@ export class AccountService {
     private readonly log: Logger,
   ) {}
 
-  /** On a database with no agent: the demo workspace and its first admin. Returns the admin's e-mail. */
-  async seed(adminEmail: string, adminPassword: string | null): Promise<void> {
-    if ((await this.store.countAgents()) > 0) return;
+  /**
+   * On a database with no agent: the demo workspace and its first admin. Returns the demo
+   * workspace when this call created it (a fresh database), else null.
+   */
+  async seed(adminEmail: string, adminPassword: string | null): Promise<Workspace | null> {
+    if ((await this.store.countAgents()) > 0) return null;
+    const existing = await this.store.firstWorkspace();
     const workspace =
-      (await this.store.firstWorkspace()) ??
+      existing ??
       (await this.store.createWorkspace({
         name: 'Demo',
         widgetKey: `wk_${randomSecret(18)}`,
@@ -73,6 +77,7 @@ export class AccountService {
           `Widget key: ${workspace.widgetKey}\n\n`,
       );
     }
+    return existing ? null : workspace;
   }
 
   async signup(input: { workspaceName: string; name: string; email: string; password: string }) {

@@ -13,6 +13,8 @@ export interface Config {
   database:
     | { kind: 'sqlite'; path: string; synchronous: 'NORMAL' | 'FULL' }
     | { kind: 'postgres'; url: string };
+  /** A fresh database's demo workspace gets sample help-center articles. @default true */
+  demoContent: boolean;
   /** `true` lets anyone create a workspace through `POST /api/v1/signup`. @default true */
   signupEnabled: boolean;
   adminEmail: string;
@@ -50,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: parseDatabase(env),
     redisUrl: parseRedis(env),
     signupEnabled: bool(env, 'SIGNUP_ENABLED', true),
+    demoContent: bool(env, 'DEMO_CONTENT', true),
     adminEmail: env.ADMIN_EMAIL || 'admin@example.com',
     adminPassword: env.ADMIN_PASSWORD || null,
     jwtSecret: env.JWT_SECRET || null,
