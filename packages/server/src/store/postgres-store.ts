@@ -43,7 +43,16 @@ import type {
   WebhookRecord,
   WorkspacePatch,
 } from './store.ts';
-import { CONVERSATION_LIMIT, clampLimit, escapeLike, foldAscii, MESSAGE_LIMIT } from './store-helpers.ts';
+import {
+  CONVERSATION_LIMIT,
+  clampLimit,
+  escapeLike,
+  foldAscii,
+  iso,
+  isoOrNull,
+  MESSAGE_LIMIT,
+  toMs,
+} from './store-helpers.ts';
 
 export interface PostgresStoreOptions {
   /** A `postgres://` connection string (`?options=-c search_path=...` selects a schema). */
@@ -159,17 +168,6 @@ interface ArticleRow {
   tags: string[];
   created_at: number;
   updated_at: number;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
-
-/** ISO string to milliseconds, keeping null and undefined (= leave unchanged) as they are. */
-function toMs<T extends string | null | undefined>(value: T): number | Exclude<T, string> {
-  if (typeof value !== 'string') return value as Exclude<T, string>;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new AppError('BAD_REQUEST', `invalid timestamp: ${value}`);
-  return ms;
 }
 
 const json = (value: unknown) => JSON.stringify(value);

@@ -44,7 +44,15 @@ import type {
   WebhookRecord,
   WorkspacePatch,
 } from './store.ts';
-import { CONVERSATION_LIMIT, clampLimit, escapeLike, MESSAGE_LIMIT } from './store-helpers.ts';
+import {
+  CONVERSATION_LIMIT,
+  clampLimit,
+  escapeLike,
+  iso,
+  isoOrNull,
+  MESSAGE_LIMIT,
+  toMs,
+} from './store-helpers.ts';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. The parent directory is created if missing. */
@@ -159,17 +167,6 @@ interface ArticleRow {
   tags: string;
   created_at: number;
   updated_at: number;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
-
-/** ISO string to milliseconds, keeping null and undefined (= leave unchanged) as they are. */
-function toMs<T extends string | null | undefined>(value: T): number | Exclude<T, string> {
-  if (typeof value !== 'string') return value as Exclude<T, string>;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new AppError('BAD_REQUEST', `invalid timestamp: ${value}`);
-  return ms;
 }
 
 const toWorkspace = (r: WorkspaceRow): Workspace => ({

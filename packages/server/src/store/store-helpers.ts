@@ -1,3 +1,5 @@
+import { AppError } from '../errors.ts';
+
 /** Page sizes shared by every Store implementation. */
 export const CONVERSATION_LIMIT = { default: 50, max: 200 } as const;
 export const MESSAGE_LIMIT = { default: 100, max: 1000 } as const;
@@ -28,3 +30,15 @@ export const containsText = (text: string, needle: string) => foldAscii(text).in
 
 /** `text` for a LIKE pattern with `\\` as the escape character: `%`, `_` and `\\` match themselves. */
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Milliseconds (how SQL stores keep time) to the ISO strings of the protocol. */
+export const iso = (ms: number) => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+/** ISO string to milliseconds, keeping null and undefined (= leave unchanged) as they are. */
+export function toMs<T extends string | null | undefined>(value: T): number | Exclude<T, string> {
+  if (typeof value !== 'string') return value as Exclude<T, string>;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new AppError('BAD_REQUEST', `invalid timestamp: ${value}`);
+  return ms;
+}
