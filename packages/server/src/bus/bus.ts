@@ -11,6 +11,12 @@ export interface Bus {
   /** Returns a function that removes this handler. */
   subscribe(topic: string, handler: (event: BusEvent) => void): () => void;
   close(): Promise<void>;
+  /**
+   * Called each time the bus is back after it may have missed events (a Redis restart, a network
+   * blip), once its subscriptions are in effect again: consumers catch up from the Store then.
+   * Buses that cannot miss events (in-process) never call it.
+   */
+  onReconnect?(listener: () => void): () => void;
 }
 
 /** Events on the bus are server frames, so a node forwards them to sockets as they are. */

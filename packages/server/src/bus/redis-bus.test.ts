@@ -168,12 +168,21 @@ describe.skipIf(skip)('RedisBus', () => {
       await eventually(() => seen.length === 1);
     });
 
-    it('resubscribes after its connections are killed (Redis restart) and delivers again', async () => {
+    it('resubscribes after its connections are killed (Redis restart), tells onReconnect listeners, delivers again', async () => {
       const a = node();
       const b = node();
       const seen: string[] = [];
       b.subscribe('conv:restart', (e) => seen.push(label(e)));
+      let reconnects = 0;
+      let subscribedAtReconnect: string[] = [];
+      b.onReconnect(() => {
+        reconnects++;
+        void channels().then((list) => {
+          subscribedAtReconnect = list;
+        });
+      });
       await Promise.all([settled(a), settled(b)]);
+      expect(reconnects).toBe(0); // the first connection is not a reconnection
       a.publish('conv:restart', event('before'));
       await eventually(() => seen.length === 1);
 
@@ -192,6 +201,10 @@ describe.skipIf(skip)('RedisBus', () => {
       expect(() => a.publish('conv:restart', event('maybe-lost'))).not.toThrow();
 
       await eventually(() => a.ready && b.ready);
+      await eventually(() => reconnects === 1);
+      // Listeners run once the topics are subscribed again, so a catch-up then misses nothing.
+      await eventually(() => subscribedAtReconnect.length > 0);
+      expect(subscribedAtReconnect).toContain(`${prefix}conv:restart`);
       await Promise.all([settled(a), settled(b)]);
       expect(await channels()).toContain(`${prefix}conv:restart`);
       a.publish('conv:restart', event('after'));

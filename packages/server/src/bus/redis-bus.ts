@@ -45,7 +45,8 @@ const silentLog: BusLogger = { warn() {}, info() {}, error() {} };
  *   never thrown at the caller. Consumers fill gaps from the Store by `seq`.
  * - Redis restarts: ioredis reconnects; on every `ready` of the subscriber connection this bus
  *   SUBSCRIBEs all topics that have local handlers (its handler map is the source of truth,
- *   so subscriptions made while Redis was down are not lost).
+ *   so subscriptions made while Redis was down are not lost), then calls the `onReconnect`
+ *   listeners: events published meanwhile are lost, and consumers catch up from the Store.
  * - A throwing handler is logged and does not stop the other handlers.
  */
 export class RedisBus implements Bus {
@@ -55,6 +56,9 @@ export class RedisBus implements Bus {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly reconnectListeners = new Set<() => void>();
+  /** The subscriber has been ready once: every later `ready` follows a loss of the connection. */
+  private connectedBefore = false;
   private closed = false;
   /** Publishes dropped since Redis went away; logged once when it goes, the count when it is back. */
   private dropped = 0;
@@ -89,7 +93,13 @@ export class RedisBus implements Bus {
       });
     }
 
-    this.sub.on('ready', () => this.resubscribeAll());
+    this.sub.on('ready', () => {
+      const reconnected = this.connectedBefore;
+      this.connectedBefore = true;
+      void this.resubscribeAll().then(() => {
+        if (reconnected && !this.closed) this.notifyReconnect();
+      });
+    });
     this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
   }
 
@@ -148,10 +158,18 @@ export class RedisBus implements Bus {
     };
   }
 
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => {
+      this.reconnectListeners.delete(listener);
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.handlers.clear();
+    this.reconnectListeners.clear();
     await Promise.all([quit(this.pub), quit(this.sub)]);
   }
 
@@ -164,12 +182,24 @@ export class RedisBus implements Bus {
     });
   }
 
-  private resubscribeAll(): void {
+  /** Resolves once the topics are subscribed again (or the attempt failed, logged). */
+  private async resubscribeAll(): Promise<void> {
     if (this.closed || this.handlers.size === 0) return;
     const channels = [...this.handlers.keys()].map((topic) => this.prefix + topic);
-    this.sub.subscribe(...channels).catch((err: unknown) => {
+    await this.sub.subscribe(...channels).catch((err: unknown) => {
       this.log.warn({ err, count: channels.length }, 'redis bus: resubscribe failed');
     });
+  }
+
+  private notifyReconnect(): void {
+    this.log.info({ listeners: this.reconnectListeners.size }, 'redis bus: resubscribed, catching up');
+    for (const listener of [...this.reconnectListeners]) {
+      try {
+        listener();
+      } catch (err) {
+        this.log.error({ err }, 'redis bus: reconnect listener threw');
+      }
+    }
   }
 
   private onMessage(channel: string, message: string): void {

@@ -15,10 +15,16 @@ class GatedStore extends MemoryStore {
   gated = false;
   /** listMessages calls so far. */
   reads = 0;
+  /** Runs once, after the next read has taken its page and before it returns it. */
+  afterNextRead: (() => Promise<unknown>) | null = null;
   override async listMessages(query: MessageQuery) {
     this.reads += 1;
     if (this.gated) await new Promise<void>((resolve) => this.gates.push(resolve));
-    return super.listMessages(query);
+    const page = await super.listMessages(query);
+    const after = this.afterNextRead;
+    this.afterNextRead = null;
+    await after?.();
+    return page;
   }
   release() {
     for (const open of this.gates.splice(0)) open();
@@ -127,6 +133,36 @@ describe('Session delivery by seq', () => {
     publish(sixth!);
     await until(() => seqs().length === 6);
     expect(seqs()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('resync after the bus lost events sends the stored tail and the current state, without a new event', async () => {
+    const { session, conversation, append, seqs, sent, until } = await setup();
+    await append(1);
+    session.receive(JSON.stringify({ type: 'subscribe', conversationId: conversation.id, lastSeq: 0 }));
+    await until(() => sent.some((f) => f.type === 'subscribed'));
+    await append(2); // stored, their events lost: nothing shows the gap
+    expect(seqs()).toEqual([1]);
+    session.resync();
+    await until(() => sent.some((f) => f.type === 'conversation.updated'));
+    expect(seqs()).toEqual([1, 2, 3]);
+    expect(sent.at(-1)).toMatchObject({
+      type: 'conversation.updated',
+      conversation: { id: conversation.id },
+    });
+  });
+
+  it('resync during a running catch-up makes it read the store once more', async () => {
+    const { store, session, conversation, append, seqs, sent, until } = await setup();
+    await append(2);
+    store.gated = true;
+    session.receive(JSON.stringify({ type: 'subscribe', conversationId: conversation.id, lastSeq: 0 }));
+    await until(() => store.waiting === 1);
+    session.resync();
+    store.afterNextRead = () => append(1); // stored after the read took its page; its event is lost
+    store.gated = false;
+    store.release();
+    await until(() => sent.some((f) => f.type === 'subscribed'));
+    expect(seqs()).toEqual([1, 2, 3]);
   });
 });
 

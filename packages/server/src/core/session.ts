@@ -56,6 +56,8 @@ interface Subscription {
   delivered: number;
   /** Live events held while the client catches up from the store; null when live. */
   held: BusEvent[] | null;
+  /** Set when the bus may have lost events during a running catch-up: it reads the store once more. */
+  stale: boolean;
 }
 
 /**
@@ -199,7 +201,7 @@ export class Session {
     if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
       throw new AppError('BAD_REQUEST', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
     }
-    const subscription: Subscription = { unsubscribe: () => {}, delivered: lastSeq, held: [] };
+    const subscription: Subscription = { unsubscribe: () => {}, delivered: lastSeq, held: [], stale: false };
     // Listen before reading the store, so nothing stored meanwhile is missed.
     subscription.unsubscribe = this.deps.bus.subscribe(topics.conversation(conversationId), (event) =>
       this.deliver(conversationId, subscription, event),
@@ -211,6 +213,31 @@ export class Session {
     subscription.delivered = Math.min(lastSeq, current?.lastSeq ?? 0);
     await this.catchUp(conversationId, subscription);
     this.send({ type: 'subscribed', conversationId, lastSeq: subscription.delivered });
+  }
+
+  /**
+   * The bus is back after it may have lost events: sends each followed conversation's stored
+   * messages after what this client has, and its current state (status, assignee) — so a lost
+   * live event leaves neither a gap nor a stale view.
+   */
+  resync(): void {
+    if (this.closed) return;
+    for (const [conversationId, subscription] of this.subscriptions) {
+      if (subscription.held) {
+        subscription.stale = true;
+        continue;
+      }
+      this.catchUp(conversationId, subscription)
+        .then(() => this.deps.store.getConversation(this.principal.workspaceId, conversationId))
+        .then((conversation) => {
+          if (!conversation || this.subscriptions.get(conversationId) !== subscription) return;
+          this.send({
+            type: 'conversation.updated',
+            conversation: this.principal.type === 'visitor' ? visitorView(conversation) : conversation,
+          });
+        })
+        .catch((err) => this.deps.onError?.(err));
+    }
   }
 
   private deliver(conversationId: string, subscription: Subscription, event: BusEvent): void {
@@ -261,7 +288,10 @@ export class Session {
         this.send({ type: 'message.created', message });
         subscription.delivered = message.seq;
       }
-      if (page.length < REPLAY_PAGE) break;
+      if (page.length < REPLAY_PAGE) {
+        if (!subscription.stale) break;
+        subscription.stale = false;
+      }
     }
     const held = subscription.held;
     subscription.held = null;

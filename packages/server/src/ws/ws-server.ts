@@ -118,6 +118,10 @@ export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
     }
   }, deps.heartbeatMs);
   heartbeat.unref();
+  // Events lost while the bus was away: every session catches up from the store.
+  const stopResync = deps.bus.onReconnect?.(() => {
+    for (const client of clients.values()) client.session?.resync();
+  });
 
   return {
     get connections() {
@@ -127,6 +131,7 @@ export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
     async close(timeoutMs = 3000): Promise<void> {
       accepting = false;
       clearInterval(heartbeat);
+      stopResync?.();
       const closed = [...clients.keys()].map(
         (ws) =>
           new Promise<void>((resolve) => {
