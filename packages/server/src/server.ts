@@ -16,6 +16,7 @@ import { MessageWriter } from './core/message-writer.ts';
 import { LocalPresence, type Presence } from './core/presence.ts';
 import { RedisPresence } from './core/redis-presence.ts';
 import { Router } from './core/router.ts';
+import { StrandedConversations } from './core/stranded-conversations.ts';
 import { UploadService } from './core/upload-service.ts';
 import { WebhookDispatcher } from './core/webhook-dispatcher.ts';
 import { WebhookService } from './core/webhook-service.ts';
@@ -54,7 +55,13 @@ export async function createServer(options: ServerOptions) {
     config.jwtSecret ?? (await store.getOrCreateSecret('token-signing-key', () => randomSecret(32)));
   // Shared across nodes whenever Redis is configured, so routing on any node sees every agent.
   const redisPresence = config.redisUrl
-    ? new RedisPresence({ url: config.redisUrl, log, ...(redisBus && { nodeId: redisBus.nodeId }) })
+    ? new RedisPresence({
+        url: config.redisUrl,
+        log,
+        ttlMs: config.presenceTtlMs,
+        heartbeatMs: Math.max(100, Math.floor(config.presenceTtlMs / 3)),
+        ...(redisBus && { nodeId: redisBus.nodeId }),
+      })
     : null;
   const presence: Presence = redisPresence ?? new LocalPresence();
   const writer = new MessageWriter(store);
@@ -73,6 +80,16 @@ export async function createServer(options: ServerOptions) {
     log,
     redisPresence ? (workspaceId, run) => redisPresence.exclusive(`route:${workspaceId}`, run) : undefined,
   );
+  const stranded = config.agentReassignAfterMs
+    ? new StrandedConversations({
+        store,
+        presence,
+        requeue: (workspaceId, agentId) => conversations.requeueFromAgent(workspaceId, agentId),
+        log,
+        graceMs: config.agentReassignAfterMs,
+      })
+    : null;
+  stranded?.start();
   const ai = createBot({ llm: options.llm ?? loadLlmConfig(), store, log });
   conversations.attach(router, ai.bot);
   const accounts = new AccountService(store, new TokenService(secret), presence, log);
@@ -94,6 +111,7 @@ export async function createServer(options: ServerOptions) {
   const webhooks = new WebhookService(store, (workspaceId) => dispatcher.invalidate(workspaceId));
 
   presence.onChange((change) => {
+    stranded?.noteStatus(change.workspaceId, change.agentId, change.status);
     bus.publish(`agents:${change.workspaceId}`, {
       type: 'presence',
       agentId: change.agentId,
@@ -163,6 +181,7 @@ export async function createServer(options: ServerOptions) {
     close(): Promise<void> {
       closing ??= (async () => {
         ai.bot?.abortAll();
+        await stranded?.stop();
         await writer.drain();
         await ws.close();
         await writer.drain();

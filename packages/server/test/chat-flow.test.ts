@@ -228,6 +228,34 @@ describe('routing', () => {
     expect(assignees.slice(2)).toEqual(assignees.slice(0, 2));
   });
 
+  it("requeues an agent's conversations once they are gone for the grace, to an agent online; a deliberate assignment to an agent never seen stays", async () => {
+    await srv.close();
+    srv = await startServer({ AGENT_REASSIGN_AFTER_MS: '300' });
+    const { admin, agents, widgetKey } = await team(5, 3);
+    const [a, b, absent] = agents;
+    const aWs = await connect(a!.token);
+    await aWs.next((f) => f.type === 'presence' && f.agentId === a!.agent.id && f.status === 'online');
+    const held = await queuedConversation(widgetKey);
+    expect(held.assigneeId).toBe(a!.agent.id);
+    // Assigned by hand to an agent who has not come in yet: theirs until they do.
+    const kept = await queuedConversation(widgetKey);
+    await api(srv.url, 'POST', `/api/v1/conversations/${kept.id}/assign`, {
+      token: admin.token,
+      body: { agentId: absent!.agent.id },
+    });
+
+    const bWs = await connect(b!.token);
+    await bWs.next((f) => f.type === 'presence' && f.agentId === b!.agent.id && f.status === 'online');
+    await aWs.close(); // A leaves without choosing away
+    const moved = await bWs.next(
+      (f) => f.type === 'conversation.updated' && f.conversation.id === held.id && f.conversation.assigneeId,
+      10_000,
+    );
+    expect(moved.conversation).toMatchObject({ status: 'assigned', assigneeId: b!.agent.id });
+    const { body } = await api(srv.url, 'GET', `/api/v1/conversations/${kept.id}`, { token: admin.token });
+    expect(body.conversation).toMatchObject({ status: 'assigned', assigneeId: absent!.agent.id });
+  });
+
   it('lets an agent assign and transfer by hand, only to agents of the workspace', async () => {
     const { admin, agents, widgetKey } = await team(5, 2);
     const conversation = await queuedConversation(widgetKey);

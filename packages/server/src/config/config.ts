@@ -28,6 +28,13 @@ export interface Config {
   heartbeatMs: number;
   /** Bytes a socket may have waiting to be sent before it is closed with 1013. @default 1 MiB */
   maxBufferedBytes: number;
+  /**
+   * An agent offline everywhere this long has their assigned conversations requeued and routed to
+   * agents online; null (`off`): conversations stay with their agent. @default 60000
+   */
+  agentReassignAfterMs: number | null;
+  /** With Redis: how long a node's agents count as connected after its last presence heartbeat. @default 15000 */
+  presenceTtlMs: number;
   /** Login attempts per IP per minute. @default 10 */
   loginRateLimit: number;
   /** Messages a visitor may send (REST and WebSocket together); null: unlimited. @default 200 per 10 s */
@@ -59,6 +66,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxTextLength: int(env, 'MAX_TEXT_LENGTH', 4000, 1, 1_000_000),
     heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 30_000, 100, 3_600_000),
     maxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    agentReassignAfterMs:
+      env.AGENT_REASSIGN_AFTER_MS?.toLowerCase() === 'off'
+        ? null
+        : int(env, 'AGENT_REASSIGN_AFTER_MS', 60_000, 100, 86_400_000),
+    presenceTtlMs: int(env, 'PRESENCE_TTL_MS', 15_000, 300, 3_600_000),
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
     visitorMessageRate: rate(env, 'VISITOR_MESSAGE_RATE', '200/10s'),
     uploadsDir: env.UPLOADS_DIR || null,

@@ -316,6 +316,39 @@ export class ConversationService implements BotActions {
     return updated;
   }
 
+  /**
+   * Puts the agent's `assigned` conversations back in the queue (ahead of newer ones: they keep
+   * their first queuedAt) and routes it. Each only if still assigned to that agent, so two nodes
+   * doing this at once requeue each conversation once. Returns how many went back.
+   */
+  async requeueFromAgent(workspaceId: string, agentId: string): Promise<number> {
+    let requeued = 0;
+    for (;;) {
+      const held = await this.store.listConversations({
+        workspaceId,
+        status: 'assigned',
+        assigneeId: agentId,
+        limit: 200,
+      });
+      let moved = 0;
+      for (const conversation of held) {
+        const updated = await this.store.updateConversation(
+          workspaceId,
+          conversation.id,
+          { status: 'queued', assigneeId: null, queuedAt: conversation.queuedAt ?? new Date().toISOString() },
+          { status: ['assigned'], assigneeId: agentId },
+        );
+        if (!updated) continue;
+        moved++;
+        this.changed(updated);
+      }
+      requeued += moved;
+      if (held.length < 200 || moved === 0) break;
+    }
+    if (requeued > 0) await this.route(workspaceId);
+    return requeued;
+  }
+
   async resolve(agent: Principal, conversationId: string): Promise<Conversation> {
     requireAgent(agent);
     const conversation = await this.get(agent, conversationId);

@@ -306,6 +306,15 @@ export class MemoryStore implements Store {
     return counts;
   }
 
+  async listAssignees(): Promise<{ workspaceId: string; agentId: string }[]> {
+    const pairs = new Map<string, { workspaceId: string; agentId: string }>();
+    for (const c of this.conversations.values()) {
+      if (c.status !== 'assigned' || c.assigneeId === null) continue;
+      pairs.set(`${c.workspaceId}\n${c.assigneeId}`, { workspaceId: c.workspaceId, agentId: c.assigneeId });
+    }
+    return [...pairs.values()];
+  }
+
   async listQueued(): Promise<Conversation[]> {
     const queued = [...this.conversations.values()].filter((c) => c.status === 'queued');
     // A missing queuedAt sorts first, as NULL does in SQL.

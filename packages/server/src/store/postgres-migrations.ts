@@ -164,6 +164,13 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX webhooks_workspace ON webhooks (workspace_id, created_at, ord);
     `,
   },
+  {
+    version: 4,
+    name: 'index of assigned conversations (the stranded-conversation sweep)',
+    sql: `
+      CREATE INDEX conversations_assigned ON conversations (workspace_id, assignee_id) WHERE status = 'assigned';
+    `,
+  },
 ];
 
 /** The advisory lock every migrating process takes (an arbitrary constant, per database). */

@@ -716,6 +716,14 @@ export class PostgresStore implements Store {
     return new Map(rows.map((r) => [r.assignee_id, r.n]));
   }
 
+  async listAssignees(): Promise<{ workspaceId: string; agentId: string }[]> {
+    const { rows } = await this.db.query<{ workspace_id: string; assignee_id: string }>(
+      `SELECT DISTINCT workspace_id, assignee_id FROM conversations
+       WHERE status = 'assigned' AND assignee_id IS NOT NULL`,
+    );
+    return rows.map((r) => ({ workspaceId: r.workspace_id, agentId: r.assignee_id }));
+  }
+
   async listQueued(): Promise<Conversation[]> {
     const { rows } = await this.db.query<ConversationRow>(
       `SELECT * FROM conversations WHERE status = 'queued' ORDER BY queued_at, ord`,

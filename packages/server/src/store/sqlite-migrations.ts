@@ -157,6 +157,13 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX webhooks_workspace ON webhooks (workspace_id, created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'index of assigned conversations (the stranded-conversation sweep)',
+    sql: `
+      CREATE INDEX conversations_assigned ON conversations (workspace_id, assignee_id) WHERE status = 'assigned';
+    `,
+  },
 ];
 
 /**

@@ -394,6 +394,10 @@ function prepareStatements(db: Database.Database) {
        WHERE workspace_id = ? AND status = 'assigned' AND assignee_id IS NOT NULL
        GROUP BY assignee_id`,
     ),
+    listAssignees: db.prepare<[], { workspace_id: string; assignee_id: string }>(
+      `SELECT DISTINCT workspace_id, assignee_id FROM conversations
+       WHERE status = 'assigned' AND assignee_id IS NOT NULL`,
+    ),
     listQueued: db.prepare<[], ConversationRow>(
       `SELECT * FROM conversations WHERE status = 'queued' ORDER BY queued_at, rowid`,
     ),
@@ -844,6 +848,12 @@ export class SqliteStore implements Store {
   async countAssignedByAgent(workspaceId: string): Promise<Map<string, number>> {
     const rows = this.conn.st.countAssignedByAgent.all(workspaceId);
     return new Map(rows.map((r) => [r.assignee_id, r.n]));
+  }
+
+  async listAssignees(): Promise<{ workspaceId: string; agentId: string }[]> {
+    return this.conn.st.listAssignees
+      .all()
+      .map((r) => ({ workspaceId: r.workspace_id, agentId: r.assignee_id }));
   }
 
   async listQueued(): Promise<Conversation[]> {

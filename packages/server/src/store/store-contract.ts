@@ -632,6 +632,31 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         expect(await store.countAssignedByAgent('ws_unknown')).toEqual(new Map());
       });
 
+      it('listAssignees lists each (workspace, agent) holding an assigned conversation once', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const ann = await makeAgent(ws.id);
+        const bob = await makeAgent(ws.id);
+        const stranger = await makeAgent(other.id);
+        const assign = async (workspaceId: string, assigneeId: string, status: 'assigned' | 'resolved') => {
+          const c = await makeConversation(workspaceId);
+          await store.updateConversation(workspaceId, c.id, { status, assigneeId });
+        };
+        await assign(ws.id, ann.id, 'assigned');
+        await assign(ws.id, ann.id, 'assigned');
+        await assign(ws.id, bob.id, 'resolved'); // resolved only: not listed
+        await assign(other.id, stranger.id, 'assigned');
+
+        const mine = (await store.listAssignees())
+          .filter((p) => p.workspaceId === ws.id || p.workspaceId === other.id)
+          .sort((a, b) => a.agentId.localeCompare(b.agentId));
+        const expected = [
+          { workspaceId: ws.id, agentId: ann.id },
+          { workspaceId: other.id, agentId: stranger.id },
+        ].sort((a, b) => a.agentId.localeCompare(b.agentId));
+        expect(mine).toEqual(expected);
+      });
+
       it('listQueued returns queued conversations of every workspace, oldest queuedAt first', async () => {
         const ws = await makeWorkspace();
         const other = await makeWorkspace();

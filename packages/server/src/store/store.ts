@@ -280,6 +280,8 @@ export interface Store {
   ): Promise<Conversation | null>;
   /** Number of `assigned` conversations per agent of the workspace (agents with none are absent). */
   countAssignedByAgent(workspaceId: string): Promise<Map<string, number>>;
+  /** Every (workspace, agent) pair with at least one `assigned` conversation, across all workspaces. */
+  listAssignees(): Promise<{ workspaceId: string; agentId: string }[]>;
   /** Every conversation in `queued`, oldest `queuedAt` first, across all workspaces. */
   listQueued(): Promise<Conversation[]>;
 
