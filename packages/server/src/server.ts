@@ -5,16 +5,19 @@ import { TokenService } from './auth/tokens.ts';
 import { createBot } from './bot/create-bot.ts';
 import { type LlmConfig, loadLlmConfig } from './bot/llm-config.ts';
 import { seedHelpCenter } from './bot/retrieval/fixtures/help-center.ts';
-import type { Bus } from './bus/bus.ts';
+import { type Bus, topics } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import { createRedisBus } from './bus/redis-bus.ts';
+import { closeRedis, createRedisClient } from './bus/redis-client.ts';
 import type { Config } from './config/config.ts';
 import { CannedReplyService } from './core/canned-reply-service.ts';
 import { ConversationService } from './core/conversation-service.ts';
 import { KnowledgeService } from './core/knowledge-service.ts';
 import { MessageWriter } from './core/message-writer.ts';
 import { LocalPresence, type Presence } from './core/presence.ts';
+import { RateLimiter } from './core/rate-limiter.ts';
 import { RedisPresence } from './core/redis-presence.ts';
+import { RedisRateLimiter } from './core/redis-rate-limiter.ts';
 import { Router } from './core/router.ts';
 import { StrandedConversations } from './core/stranded-conversations.ts';
 import { UploadService } from './core/upload-service.ts';
@@ -46,8 +49,15 @@ export async function createServer(options: ServerOptions) {
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? createStore(config.database);
-  const redisBus = !options.bus && config.redisUrl ? createRedisBus({ url: config.redisUrl, log }) : null;
-  const bus = options.bus ?? redisBus ?? new MemoryBus();
+  const redisBus =
+    !options.bus && config.redisUrl
+      ? createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix, log })
+      : null;
+  const bus: Bus = options.bus ?? redisBus ?? new MemoryBus();
+  // Answer cache and rate limits shared by the nodes.
+  const redis = config.redisUrl
+    ? createRedisClient(config.redisUrl, `${config.redisPrefix}shared:${redisBus?.nodeId ?? 'node'}`, log)
+    : null;
   await store.init();
 
   const metrics = createMetrics();
@@ -57,6 +67,7 @@ export async function createServer(options: ServerOptions) {
   const redisPresence = config.redisUrl
     ? new RedisPresence({
         url: config.redisUrl,
+        prefix: config.redisPrefix,
         log,
         ttlMs: config.presenceTtlMs,
         heartbeatMs: Math.max(100, Math.floor(config.presenceTtlMs / 3)),
@@ -71,7 +82,11 @@ export async function createServer(options: ServerOptions) {
     writer,
     log,
     maxTextLength: config.maxTextLength,
-    visitorMessageRate: config.visitorMessageRate,
+    visitorLimiter: config.visitorMessageRate
+      ? redis
+        ? new RedisRateLimiter(redis, config.visitorMessageRate, `${config.redisPrefix}rate:visitor:`, log)
+        : new RateLimiter(config.visitorMessageRate)
+      : null,
   });
   const router = new Router(
     store,
@@ -90,13 +105,29 @@ export async function createServer(options: ServerOptions) {
       })
     : null;
   stranded?.start();
-  const ai = createBot({ llm: options.llm ?? loadLlmConfig(), store, log });
+  const ai = createBot({
+    llm: options.llm ?? loadLlmConfig(),
+    store,
+    log,
+    ...(redis && { cluster: { redis, bus, prefix: config.redisPrefix } }),
+  });
+  // A knowledge base edited on one node: every node drops its index (and so its answers'
+  // version). Invalidations lost while the bus was away: every index is rebuilt.
+  bus.subscribe(topics.cluster, (event) => {
+    if (event.type === 'cluster.knowledge.changed') ai.index.invalidate(event.workspaceId);
+  });
+  bus.onReconnect?.(() => ai.index.invalidateAll());
   conversations.attach(router, ai.bot);
   const accounts = new AccountService(store, new TokenService(secret), presence, log);
   const demo = await accounts.seed(config.adminEmail, config.adminPassword);
   // A fresh database gets a small help center, so the bot has something to answer from.
   if (demo && config.demoContent) await seedHelpCenter(store, demo.id);
-  const knowledge = new KnowledgeService({ store, index: ai.index });
+  const knowledge = new KnowledgeService({
+    store,
+    index: ai.index,
+    onChanged: (workspaceId) =>
+      bus.publish(topics.cluster, { type: 'cluster.knowledge.changed', workspaceId }),
+  });
   const files = new LocalFileStorage({ dir: uploadsDirFor(config) });
   const uploads = new UploadService({ store, files, maxBytes: config.maxUploadBytes });
   const cannedReplies = new CannedReplyService(store);
@@ -146,6 +177,8 @@ export async function createServer(options: ServerOptions) {
     cannedReplies,
     webhooks,
     assist: ai.assist,
+    redis,
+    redisPrefix: config.redisPrefix,
     readiness,
   });
   const ws = attachWebSocketServer(http.server, {
@@ -191,6 +224,7 @@ export async function createServer(options: ServerOptions) {
         await http.close();
         dispatcher.close();
         await bus.close();
+        if (redis) await closeRedis(redis);
         await store.close();
         await files.close();
       })();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
@@ -8,6 +9,11 @@ import { createServer, type UniqueSupportServer } from '../src/server.ts';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password' };
 export const JWT_SECRET = 'test-signing-secret-0123456789abcdef';
+/**
+ * Redis keys and channels of this test file's nodes (each file has its own module instance):
+ * files running at once on one Redis share no presence, rate limit or cached answer.
+ */
+export const TEST_REDIS_PREFIX = `t${randomUUID().slice(0, 8)}:`;
 
 export interface TestServer {
   url: string;
@@ -37,6 +43,7 @@ export async function startServer(
     DEMO_CONTENT: 'false',
     // Failed webhook deliveries are retried after 20, 80 and 320 ms.
     WEBHOOK_RETRY_BASE_MS: '20',
+    REDIS_PREFIX: TEST_REDIS_PREFIX,
     ...env,
   });
   const llm = parseLlmConfig(options.llmToml ?? SHIPPED_LLM_TOML, env, 'llm.toml');

@@ -1,12 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
@@ -18,6 +16,7 @@ import {
   TestSocket,
   widgetKeyOf,
 } from './harness.ts';
+import { createSchema, IN_CI, postgresAvailable, REDIS_URL, type TestSchema } from './pg-schema.ts';
 
 /**
  * The shipped load-balancer config (deploy/nginx.conf) run by Debian's nginx in front of two
@@ -29,10 +28,6 @@ import {
  */
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 const SHIPPED_CONF = readFileSync(new URL('../../../deploy/nginx.conf', import.meta.url), 'utf8');
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const schema = `nginx_${randomUUID().replaceAll('-', '')}`;
-const CI = process.env.CI === 'true';
 const run = promisify(execFile);
 
 function nginxInstalled(): boolean {
@@ -44,24 +39,10 @@ function nginxInstalled(): boolean {
   }
 }
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  try {
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 const hasNginx = nginxInstalled();
-if (!hasNginx && CI) throw new Error(`nginx is required in CI: ${NGINX} (apt-get install -y nginx)`);
-// Only touch PostgreSQL when the suite will run.
-const hasPostgres = hasNginx && (await reachable());
-if (hasNginx && !hasPostgres && CI) throw new Error(`PostgreSQL is required in CI: ${PG_URL}`);
+if (!hasNginx && IN_CI) throw new Error(`nginx is required in CI: ${NGINX} (apt-get install -y nginx)`);
+// Only touch PostgreSQL when the suite will run (in CI an unreachable one throws).
+const hasPostgres = hasNginx && (await postgresAvailable());
 
 async function freePort(): Promise<number> {
   const server = createNetServer();
@@ -116,6 +97,7 @@ async function requestsServed(node: TestServer): Promise<number> {
 describe.runIf(hasNginx && hasPostgres)('the shipped nginx config in front of two nodes', () => {
   const nodes: TestServer[] = [];
   const sockets: TestSocket[] = [];
+  let schema: TestSchema | undefined;
   let dir = '';
   let confFile = '';
   let nginx: ChildProcess | undefined;
@@ -124,10 +106,8 @@ describe.runIf(hasNginx && hasPostgres)('the shipped nginx config in front of tw
   let lbWs = '';
 
   beforeAll(async () => {
-    const env = {
-      DATABASE_URL: `${PG_URL}?options=-c%20search_path%3D${schema}`,
-      REDIS_URL,
-    };
+    schema = await createSchema('nginx');
+    const env = { DATABASE_URL: schema.url, REDIS_URL };
     // One after the other: the first applies migrations and seeds the admin.
     nodes.push(await startServer(env));
     nodes.push(await startServer(env));
@@ -168,10 +148,7 @@ describe.runIf(hasNginx && hasPostgres)('the shipped nginx config in front of tw
     }
     for (const node of nodes) await node.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await schema?.drop();
   });
 
   const connect = async (token: string) => {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import { ADMIN, JWT_SECRET } from './harness.ts';
+import { ADMIN, JWT_SECRET, TEST_REDIS_PREFIX } from './harness.ts';
 
 /** The repository root: `npm start` runs from here. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -90,6 +90,7 @@ export function startProcess(options: {
     // These tests flood visitor messages: an error frame would count as an answer and hide a loss.
     VISITOR_MESSAGE_RATE: 'off',
     DEMO_CONTENT: 'false',
+    REDIS_PREFIX: TEST_REDIS_PREFIX,
     ...options.env,
   });
 

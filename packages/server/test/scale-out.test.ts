@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
@@ -11,40 +10,22 @@ import {
   TestSocket,
   widgetKeyOf,
 } from './harness.ts';
+import { createSchema, postgresAvailable, REDIS_URL, type TestSchema } from './pg-schema.ts';
 
 /**
  * Two real nodes on one PostgreSQL schema and one Redis: what a client does on one node is
  * seen by clients on the other, and a client resumes on another node without gap or duplicate.
  * In CI (CI=true) PostgreSQL and Redis must be there: a missing service fails.
  */
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const schema = `scale_${randomUUID().replaceAll('-', '')}`;
+const available = await postgresAvailable();
+let schema: TestSchema | undefined;
 const nodes: TestServer[] = [];
 const sockets: TestSocket[] = [];
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  try {
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const available = await reachable();
-if (!available && process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${PG_URL}`);
-
 describe.runIf(available)('two nodes on PostgreSQL and Redis', () => {
   beforeAll(async () => {
-    const env = {
-      DATABASE_URL: `${PG_URL}?options=-c%20search_path%3D${schema}`,
-      REDIS_URL,
-    };
+    schema = await createSchema('scale');
+    const env = { DATABASE_URL: schema.url, REDIS_URL };
     // One after the other: the first applies migrations and seeds the admin.
     nodes.push(await startServer(env));
     nodes.push(await startServer(env));
@@ -53,10 +34,7 @@ describe.runIf(available)('two nodes on PostgreSQL and Redis', () => {
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.close()));
     for (const node of nodes) await node.close();
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await schema?.drop();
   });
 
   const connect = async (node: TestServer, token: string) => {

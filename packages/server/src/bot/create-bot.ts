@@ -1,8 +1,11 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.ts';
 import type { Store } from '../store/store.ts';
 import { AgentAssist } from './agent-assist.ts';
 import { AiBot } from './ai-bot.ts';
 import { AnswerCache } from './cache/answer-cache.ts';
+import { SharedAnswerCache } from './cache/shared-answer-cache.ts';
 import { createDefaultPipeline } from './default-pipeline.ts';
 import type { LlmConfig } from './llm-config.ts';
 import { ModelChain } from './model-chain.ts';
@@ -20,8 +23,14 @@ const PROVIDER_MIN_SCORE = 0.3;
  * said so), their breakers, the knowledge index (provider embeddings when configured,
  * falling back to the built-in ones), the answer cache and the pipeline.
  */
-export function createBot(options: { llm: LlmConfig; store: Store; log: Logger }) {
-  const { llm, store, log } = options;
+export function createBot(options: {
+  llm: LlmConfig;
+  store: Store;
+  log: Logger;
+  /** Several nodes: the answer cache is shared through Redis and the bus. */
+  cluster?: { redis: Redis; bus: Bus; prefix: string };
+}) {
+  const { llm, store, log, cluster } = options;
   const providers = llm.providers.flatMap((p) => {
     if (!p.apiKey) {
       log.warn({ provider: p.name, key: p.keySource }, 'LLM provider skipped: its key is not set');
@@ -67,17 +76,21 @@ export function createBot(options: { llm: LlmConfig; store: Store; log: Logger }
   const search = {
     search: (workspaceId: string, query: string, o: { limit: number; minScore?: number }) =>
       index.search(workspaceId, query, o),
-    version: (workspaceId: string) => index.version(workspaceId),
+    version: (workspaceId: string, signal?: AbortSignal) => index.version(workspaceId, signal),
   };
   // The cache compares questions with the built-in embedder: its guards and threshold are
   // measured on that vector space (bot/cache/labelled-questions.ts).
-  const cache = llm.cache.enabled
+  const localCache = llm.cache.enabled
     ? new AnswerCache({
         embedder: new LocalEmbedder(),
         maxEntries: llm.cache.max_entries,
         semanticThreshold: llm.cache.semantic_threshold,
       })
     : null;
+  const cache =
+    localCache && cluster
+      ? new SharedAnswerCache({ local: localCache, ...cluster, log, maxEntries: llm.cache.max_entries })
+      : localCache;
   const bot = llm.bot.enabled
     ? new AiBot({
         store,

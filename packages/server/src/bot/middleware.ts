@@ -9,13 +9,13 @@ export interface ArticleSearch {
     query: string,
     options: { limit: number; minScore?: number },
   ): Promise<RetrievedArticle[]>;
-  /** Changes whenever the workspace's knowledge base changes. */
-  version(workspaceId: string): number;
+  /** Changes whenever the workspace's knowledge base changes; the same on every node. */
+  version(workspaceId: string, signal?: AbortSignal): Promise<string>;
 }
 
 export interface CacheScope {
   workspaceId: string;
-  knowledgeVersion: number;
+  knowledgeVersion: string;
 }
 
 export interface AnswerStore {
@@ -112,7 +112,10 @@ export function answerFromCache(
   knowledge: Pick<ArticleSearch, 'version'>,
 ): BotMiddleware {
   return async function answerFromCache(ctx, next) {
-    const scope = { workspaceId: ctx.workspace.id, knowledgeVersion: knowledge.version(ctx.workspace.id) };
+    const scope = {
+      workspaceId: ctx.workspace.id,
+      knowledgeVersion: await knowledge.version(ctx.workspace.id, ctx.signal),
+    };
     const hit = await cache.get(scope, ctx.question, ctx.signal);
     if (hit) {
       await ctx.say(hit.answer, 'cache');

@@ -19,12 +19,29 @@ export interface Bus {
   onReconnect?(listener: () => void): () => void;
 }
 
-/** Events on the bus are server frames, so a node forwards them to sockets as they are. */
-export type BusEvent = ServerFrame;
+/**
+ * Events on client topics (`conv:`, `agents:`) are server frames, so a node forwards them to
+ * sockets as they are. The `cluster` topic carries what nodes tell each other, never a client.
+ */
+export type BusEvent = ServerFrame | ClusterEvent;
+
+export type ClusterEvent =
+  /** A knowledge base changed: every node drops its index of the workspace. */
+  | { type: 'cluster.knowledge.changed'; workspaceId: string }
+  /** A new answer in the answer cache: every node adds it to its own (semantic hits everywhere). */
+  | {
+      type: 'cluster.answer.cached';
+      workspaceId: string;
+      knowledgeVersion: string;
+      question: string;
+      answer: string;
+    };
 
 export const topics = {
   /** Messages, deltas, typing, read receipts and status of one conversation. */
   conversation: (conversationId: string) => `conv:${conversationId}`,
   /** Events every agent of a workspace receives (conversation.updated, presence). */
   workspaceAgents: (workspaceId: string) => `agents:${workspaceId}`,
+  /** Node to node (ClusterEvent). */
+  cluster: 'cluster',
 };

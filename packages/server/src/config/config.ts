@@ -5,6 +5,8 @@ import { parseRate, type Rate } from '../core/rate-limiter.ts';
 export interface Config {
   /** `REDIS_URL` (or `REDIS_ADDR` as `host:port`): events between nodes go through Redis; null: one node. */
   redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so deployments can share one Redis. @default `us:` */
+  redisPrefix: string;
   /** @default 8080 */
   port: number;
   /** @default '0.0.0.0' */
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     database: parseDatabase(env),
     redisUrl: parseRedis(env),
+    redisPrefix: parseRedisPrefix(env),
     signupEnabled: bool(env, 'SIGNUP_ENABLED', true),
     demoContent: bool(env, 'DEMO_CONTENT', true),
     adminEmail: env.ADMIN_EMAIL || 'admin@example.com',
@@ -101,6 +104,14 @@ function parseRedis(env: NodeJS.ProcessEnv): string | null {
   if (!/^rediss?:\/\/[^/\s]+/.test(url))
     throw new ConfigError(`REDIS_URL must look like redis://host:6379, got "${url}"`);
   return url;
+}
+
+function parseRedisPrefix(env: NodeJS.ProcessEnv): string {
+  const prefix = env.REDIS_PREFIX ?? 'us:';
+  if (!/^[\w:.-]{1,64}$/.test(prefix)) {
+    throw new ConfigError(`REDIS_PREFIX must be 1 to 64 letters, digits or _ : . -, got "${prefix}"`);
+  }
+  return prefix;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -14,7 +14,7 @@ import { newId } from '../ids.ts';
 import type { AppendResult, Store } from '../store/store.ts';
 import type { MessageWriter } from './message-writer.ts';
 import { authorOf, type Principal } from './principal.ts';
-import { type Rate, RateLimiter } from './rate-limiter.ts';
+import type { Limiter } from './rate-limiter.ts';
 import type { Router } from './router.ts';
 
 /**
@@ -86,7 +86,8 @@ export interface ConversationServiceOptions {
   /** Longest message text in characters. */
   maxTextLength: number;
   /** Messages per visitor (REST and WebSocket together); null: unlimited. */
-  visitorMessageRate?: Rate | null;
+  /** Messages a visitor may send; null or absent: unlimited. */
+  visitorLimiter?: Limiter | null;
 }
 
 /**
@@ -104,7 +105,7 @@ export class ConversationService implements BotActions {
   private bot: Bot | null = null;
   private readonly background = new Set<Promise<unknown>>();
   private readonly listeners: ((event: ConversationEvent) => void)[] = [];
-  private readonly visitorLimiter: RateLimiter | null;
+  private readonly visitorLimiter: Limiter | null;
 
   constructor(options: ConversationServiceOptions) {
     this.store = options.store;
@@ -112,7 +113,7 @@ export class ConversationService implements BotActions {
     this.writer = options.writer;
     this.log = options.log;
     this.maxTextLength = options.maxTextLength;
-    this.visitorLimiter = options.visitorMessageRate ? new RateLimiter(options.visitorMessageRate) : null;
+    this.visitorLimiter = options.visitorLimiter ?? null;
   }
 
   /** Adds a listener of created conversations and messages and of conversation changes. */
@@ -157,7 +158,7 @@ export class ConversationService implements BotActions {
     if (visitor.type !== 'visitor') throw new AppError('FORBIDDEN', 'only a visitor leaves a message');
     this.checkText(input.text, false);
     const name = input.name?.trim() || null;
-    this.takeVisitorRate(visitor);
+    await this.takeVisitorRate(visitor);
     const now = new Date().toISOString();
     const { conversation, message } = await this.store.createConversationWithMessage({
       conversation: {
@@ -271,7 +272,7 @@ export class ConversationService implements BotActions {
     const ids = options.attachments ?? [];
     this.checkText(text, ids.length > 0);
     const attachments = await this.resolveAttachments(principal, ids);
-    this.takeVisitorRate(principal);
+    await this.takeVisitorRate(principal);
     const result = await this.writer.append({
       workspaceId: conversation.workspaceId,
       conversationId: conversation.id,
@@ -456,9 +457,9 @@ export class ConversationService implements BotActions {
   }
 
   /** RATE_LIMITED when the visitor sent too many messages lately; agents are not limited. */
-  private takeVisitorRate(principal: Principal): void {
+  private async takeVisitorRate(principal: Principal): Promise<void> {
     if (principal.type !== 'visitor' || !this.visitorLimiter) return;
-    if (!this.visitorLimiter.take(principal.id)) {
+    if (!(await this.visitorLimiter.take(principal.id))) {
       throw new AppError('RATE_LIMITED', 'too many messages, slow down');
     }
   }

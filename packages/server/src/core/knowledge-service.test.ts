@@ -11,11 +11,21 @@ let admin: Principal;
 let agent: Principal;
 let visitor: Principal;
 let otherAdmin: Principal;
+/** Workspaces whose index was invalidated (this node's, then the other nodes' through onChanged). */
+let invalidated: string[];
+let announced: string[];
 
 beforeEach(async () => {
   store = new MemoryStore();
   index = new KnowledgeIndex({ store });
-  service = new KnowledgeService({ store, index });
+  invalidated = [];
+  announced = [];
+  const invalidate = index.invalidate.bind(index);
+  index.invalidate = (workspaceId) => {
+    invalidated.push(workspaceId);
+    invalidate(workspaceId);
+  };
+  service = new KnowledgeService({ store, index, onChanged: (workspaceId) => announced.push(workspaceId) });
   const ws = await store.createWorkspace({ name: 'A', widgetKey: 'wk_a', botEnabled: true });
   const other = await store.createWorkspace({ name: 'B', widgetKey: 'wk_b', botEnabled: true });
   admin = { type: 'agent', id: 'ag_1', workspaceId: ws.id, name: 'Ann', role: 'admin' };
@@ -27,14 +37,18 @@ beforeEach(async () => {
 const input = { title: 'Returns', body: 'Returns are free within 30 days.', tags: ['returns'] };
 
 describe('KnowledgeService', () => {
-  it('invalidates the index on every successful write, and only then', async () => {
+  it('invalidates the index and tells the other nodes on every successful write, and only then', async () => {
     const ws = admin.workspaceId;
+    const empty = await index.version(ws);
     const article = await service.create(admin, input);
-    expect(index.version(ws)).toBe(1);
+    expect(invalidated).toEqual([ws]);
+    const withArticle = await index.version(ws);
+    expect(withArticle).not.toBe(empty);
     await service.update(admin, article.id, { tags: ['refunds'] });
-    expect(index.version(ws)).toBe(2);
+    expect(await index.version(ws)).not.toBe(withArticle);
     await service.delete(admin, article.id);
-    expect(index.version(ws)).toBe(3);
+    expect(await index.version(ws)).toBe(empty);
+    expect(invalidated).toEqual([ws, ws, ws]);
 
     await expect(service.delete(admin, article.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(service.update(admin, article.id, { title: 'x' })).rejects.toMatchObject({
@@ -44,8 +58,8 @@ describe('KnowledgeService', () => {
       code: 'BAD_REQUEST',
     });
     await expect(service.create(agent, input)).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(index.version(ws)).toBe(3);
-    expect(index.version(otherAdmin.workspaceId)).toBe(0);
+    expect(invalidated).toEqual([ws, ws, ws]);
+    expect(announced).toEqual([ws, ws, ws]);
   });
 
   it('trims, drops duplicate tags, and checks limits after trimming', async () => {

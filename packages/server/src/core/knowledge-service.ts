@@ -30,6 +30,8 @@ export interface ArticleUpdate {
 export interface KnowledgeServiceOptions {
   store: Store;
   index: RetrievalIndex;
+  /** After every write, once this node's index is invalidated: tells the other nodes. */
+  onChanged?: (workspaceId: string) => void;
 }
 
 type Agent = Extract<Principal, { type: 'agent' }>;
@@ -42,10 +44,12 @@ type Agent = Extract<Principal, { type: 'agent' }>;
 export class KnowledgeService {
   private readonly store: Store;
   readonly index: RetrievalIndex;
+  private readonly onChanged: (workspaceId: string) => void;
 
   constructor(options: KnowledgeServiceOptions) {
     this.store = options.store;
     this.index = options.index;
+    this.onChanged = options.onChanged ?? (() => {});
   }
 
   /** Newest `updatedAt` first. */
@@ -69,7 +73,7 @@ export class KnowledgeService {
       body: checkBody(input.body),
       tags: checkTags(input.tags ?? []),
     });
-    this.index.invalidate(principal.workspaceId);
+    this.changed(principal.workspaceId);
     return article;
   }
 
@@ -83,14 +87,19 @@ export class KnowledgeService {
     if (Object.keys(patch).length === 0) throw new AppError('BAD_REQUEST', 'nothing to update');
     const article = await this.store.updateArticle(principal.workspaceId, id, patch);
     if (!article) throw notFound('article');
-    this.index.invalidate(principal.workspaceId);
+    this.changed(principal.workspaceId);
     return article;
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
     requireAdmin(principal);
     if (!(await this.store.deleteArticle(principal.workspaceId, id))) throw notFound('article');
-    this.index.invalidate(principal.workspaceId);
+    this.changed(principal.workspaceId);
+  }
+
+  private changed(workspaceId: string): void {
+    this.index.invalidate(workspaceId);
+    this.onChanged(workspaceId);
   }
 
   /** The workspace's best articles for `query` (one chunk each), best first, above the index's minScore. */

@@ -4,12 +4,17 @@ export interface Rate {
   windowMs: number;
 }
 
+/** Takes an event for a key: true when under the limit (and counted), false when over it. */
+export interface Limiter {
+  take(key: string): boolean | Promise<boolean>;
+}
+
 /**
  * A sliding-window log per key, in memory (one process's view: each node limits on its own).
  * `take` records an event when the key is under its limit. Keys idle for a whole window are
  * swept now and then, so memory follows the active keys.
  */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   private readonly events = new Map<string, number[]>();
   private takes = 0;
 

@@ -8,6 +8,10 @@ import {
 } from '@unique-support/protocol';
 import { Compile } from 'typebox/compile';
 import { type Bus, type BusEvent, topics } from '../bus/bus.ts';
+
+/** Client topics (`conv:`, `agents:`) carry server frames only. */
+const asFrame = (event: BusEvent) => event as ServerFrame;
+
 import { AppError, toAppError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { type ConversationService, visitorView } from './conversation-service.ts';
@@ -55,7 +59,7 @@ interface Subscription {
   /** Highest seq sent to this client; stored messages at or below it are never sent again. */
   delivered: number;
   /** Live events held while the client catches up from the store; null when live. */
-  held: BusEvent[] | null;
+  held: ServerFrame[] | null;
   /** Set when the bus may have lost events during a running catch-up: it reads the store once more. */
   stale: boolean;
 }
@@ -93,7 +97,9 @@ export class Session {
     });
     if (principal.type === 'agent') {
       this.cleanups.push(
-        deps.bus.subscribe(topics.workspaceAgents(principal.workspaceId), (event) => this.send(event)),
+        deps.bus.subscribe(topics.workspaceAgents(principal.workspaceId), (event) =>
+          this.send(asFrame(event)),
+        ),
       );
       deps.presence.connect(principal.workspaceId, principal.id);
       this.cleanups.push(() => deps.presence.disconnect(principal.workspaceId, principal.id));
@@ -204,7 +210,7 @@ export class Session {
     const subscription: Subscription = { unsubscribe: () => {}, delivered: lastSeq, held: [], stale: false };
     // Listen before reading the store, so nothing stored meanwhile is missed.
     subscription.unsubscribe = this.deps.bus.subscribe(topics.conversation(conversationId), (event) =>
-      this.deliver(conversationId, subscription, event),
+      this.deliver(conversationId, subscription, asFrame(event)),
     );
     this.subscriptions.set(conversationId, subscription);
     // A lastSeq beyond the end (a stale client, a reset database) would hide every live
@@ -240,7 +246,7 @@ export class Session {
     }
   }
 
-  private deliver(conversationId: string, subscription: Subscription, event: BusEvent): void {
+  private deliver(conversationId: string, subscription: Subscription, event: ServerFrame): void {
     if (subscription.held) {
       subscription.held.push(event);
       return;
@@ -299,7 +305,7 @@ export class Session {
   }
 
   /** Relayed events a client gets from a conversation topic. */
-  private wants(event: BusEvent): boolean {
+  private wants(event: ServerFrame): boolean {
     const { principal } = this;
     // Agents get conversation.updated for the whole workspace already.
     if (event.type === 'conversation.updated') return principal.type === 'visitor';
@@ -319,7 +325,7 @@ export class Session {
 }
 
 /** A relayed frame as a visitor may see it. */
-function toVisitorFrame(event: BusEvent): ServerFrame {
+function toVisitorFrame(event: ServerFrame): ServerFrame {
   if (event.type !== 'conversation.updated' || event.conversation.labels.length === 0) return event;
   let frame = forVisitors.get(event);
   if (!frame) {

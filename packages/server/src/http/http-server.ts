@@ -5,6 +5,7 @@ import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@unique-support/pro
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AccountService } from '../auth/account-service.ts';
 import type { AgentAssist } from '../bot/agent-assist.ts';
@@ -41,8 +42,11 @@ export interface HttpDeps {
   uploads: UploadService;
   cannedReplies: CannedReplyService;
   webhooks: WebhookService;
-  /** Names of what is down (empty when ready). */
   assist: AgentAssist;
+  /** Set with several nodes: route rate limits (login) count across all of them. */
+  redis?: Redis | null;
+  /** Prefix of the Redis keys. @default `us:` */
+  redisPrefix?: string;
   /** What is down (empty when ready), and details to show. */
   readiness: () => Promise<{ down: string[]; details: Record<string, unknown> }>;
 }
@@ -115,7 +119,16 @@ export async function buildHttpServer(deps: HttpDeps) {
     reply.code(404).send(body);
   });
 
-  await app.register(rateLimit, { global: false });
+  // Shared by the nodes through Redis when there is one; while it is unreachable, requests are
+  // let through (skipOnError) rather than failing logins, and logged by the Redis client.
+  await app.register(rateLimit, {
+    global: false,
+    ...(deps.redis && {
+      redis: deps.redis,
+      nameSpace: `${deps.redisPrefix ?? 'us:'}rate:route:`,
+      skipOnError: true,
+    }),
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -1,66 +1,35 @@
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createSchema, PG_URL, postgresAvailable, type TestSchema } from '../../test/pg-schema.ts';
 import { migratePostgres, postgresMigrations } from './postgres-migrations.ts';
 import { PostgresStore } from './postgres-store.ts';
 import type { NewMessage } from './store.ts';
 import { storeContract } from './store-contract.ts';
 
-const BASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const IN_CI = process.env.CI === 'true';
+const available = await postgresAvailable();
 
-/** Whether the server answers. In CI a missing PostgreSQL fails the run instead of skipping. */
-async function reachable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: BASE_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const unreachable = await reachable();
-
-if (unreachable !== null && IN_CI) {
-  describe('PostgresStore', () => {
-    it('needs a PostgreSQL server in CI', () => {
-      throw new Error(`PostgreSQL at ${BASE_URL} is unreachable (CI=true): ${unreachable}`);
-    });
-  });
-} else if (unreachable !== null) {
-  describe.skip(`PostgresStore (PostgreSQL at ${BASE_URL} unreachable: ${unreachable})`, () => {
+if (!available) {
+  describe.skip(`PostgresStore (PostgreSQL at ${PG_URL} unreachable)`, () => {
     it('contract', () => {});
   });
 } else {
   // Every store gets a schema of its own (a fresh, empty database for each test), selected
   // through the connection string; all of them are dropped at the end of the run.
-  const admin = new pg.Pool({ connectionString: BASE_URL, max: 2 });
-  const runId = `${process.pid}_${Date.now().toString(36)}`;
-  const schemas: string[] = [];
-  let counter = 0;
+  const admin = new pg.Pool({ connectionString: PG_URL, max: 2 });
+  const schemas: TestSchema[] = [];
 
   const freshSchema = async () => {
-    const schema = `us_test_${runId}_${++counter}`;
-    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const schema = await createSchema('us_test');
     schemas.push(schema);
     return schema;
   };
 
-  const urlFor = (schema: string) => {
-    const url = new URL(BASE_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    return url.toString();
-  };
-
   afterAll(async () => {
-    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    for (const schema of schemas) await schema.drop();
     await admin.end();
   });
 
-  storeContract('PostgresStore', async () => new PostgresStore({ url: urlFor(await freshSchema()) }));
+  storeContract('PostgresStore', async () => new PostgresStore({ url: (await freshSchema()).url }));
 
   const latest = postgresMigrations.at(-1)!.version;
 
@@ -74,8 +43,8 @@ if (unreachable !== null && IN_CI) {
       return store;
     };
 
-    const poolFor = (schema: string) => {
-      const pool = new pg.Pool({ connectionString: urlFor(schema), max: 4 });
+    const poolFor = (schema: TestSchema) => {
+      const pool = new pg.Pool({ connectionString: schema.url, max: 4 });
       open.push({ end: () => pool.end() });
       return pool;
     };
@@ -84,16 +53,16 @@ if (unreachable !== null && IN_CI) {
       for (const item of open.splice(0).reverse()) await item.end();
     });
 
-    const migrationRows = async (schema: string) =>
+    const migrationRows = async (schema: TestSchema) =>
       (
         await admin.query<{ version: number; name: string }>(
-          `SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`,
+          `SELECT version, name FROM "${schema.name}".schema_migrations ORDER BY version`,
         )
       ).rows;
 
     it('two stores starting together apply each migration once', async () => {
       const schema = await freshSchema();
-      const url = urlFor(schema);
+      const url = schema.url;
       const stores = [new PostgresStore({ url }), new PostgresStore({ url })];
       for (const store of stores) open.push({ end: () => store.close() });
       await Promise.all(stores.map((s) => s.init()));
@@ -113,14 +82,14 @@ if (unreachable !== null && IN_CI) {
 
     it('keeps data across reopen and does not reapply migrations', async () => {
       const schema = await freshSchema();
-      const first = await openStore(urlFor(schema));
+      const first = await openStore(schema.url);
       const ws = await first.createWorkspace({ name: 'Acme', widgetKey: 'wk_1', botEnabled: true });
       const secret = await first.getOrCreateSecret('jwt', () => 's3cret');
-      const before = await admin.query(`SELECT * FROM "${schema}".schema_migrations ORDER BY version`);
-      const second = await openStore(urlFor(schema));
+      const before = await admin.query(`SELECT * FROM "${schema.name}".schema_migrations ORDER BY version`);
+      const second = await openStore(schema.url);
       expect(await second.getWorkspace(ws.id)).toEqual(ws);
       expect(await second.getOrCreateSecret('jwt', () => 'other')).toBe(secret);
-      const after = await admin.query(`SELECT * FROM "${schema}".schema_migrations ORDER BY version`);
+      const after = await admin.query(`SELECT * FROM "${schema.name}".schema_migrations ORDER BY version`);
       expect(after.rows).toEqual(before.rows);
     });
 
@@ -149,8 +118,8 @@ if (unreachable !== null && IN_CI) {
 
     it('concurrent batches from two stores into one conversation stay gap-free and duplicate-free', async () => {
       const schema = await freshSchema();
-      const a = await openStore(urlFor(schema));
-      const b = await openStore(urlFor(schema), 5);
+      const a = await openStore(schema.url);
+      const b = await openStore(schema.url, 5);
       const ws = await a.createWorkspace({ name: 'Acme', widgetKey: 'wk_race', botEnabled: false });
       const visitor = await a.createVisitor({
         workspaceId: ws.id,
@@ -220,8 +189,8 @@ if (unreachable !== null && IN_CI) {
 
     it('a unique e-mail across stores maps to CONFLICT', async () => {
       const schema = await freshSchema();
-      const a = await openStore(urlFor(schema));
-      const b = await openStore(urlFor(schema));
+      const a = await openStore(schema.url);
+      const b = await openStore(schema.url);
       const ws = await a.createWorkspace({ name: 'Acme', widgetKey: 'wk_mail', botEnabled: false });
       const agent = {
         workspaceId: ws.id,
@@ -240,7 +209,7 @@ if (unreachable !== null && IN_CI) {
     });
 
     it('rejects an invalid pool size', () => {
-      expect(() => new PostgresStore({ url: BASE_URL, poolSize: 0 })).toThrow(/pool size/);
+      expect(() => new PostgresStore({ url: PG_URL, poolSize: 0 })).toThrow(/pool size/);
     });
   });
 }

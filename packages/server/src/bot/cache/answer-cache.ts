@@ -196,6 +196,13 @@ export class AnswerCache {
     entries.add(entry);
   }
 
+  /** The exact-layer key of a question (its normalized form), or null when it is never cached. */
+  keyOf(question: string): string | null {
+    if (!this.enabled || question.length > MAX_CACHED_QUESTION_LENGTH) return null;
+    const normalized = normalizeQuestion(question);
+    return normalized !== '' && profileQuestion(question).cacheable ? normalized : null;
+  }
+
   /** Drops every answer of a workspace, whatever its knowledge version. */
   invalidate(workspaceId: string): void {
     const prefix = `[${JSON.stringify(workspaceId)},`;

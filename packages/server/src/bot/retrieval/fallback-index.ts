@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { KnowledgeIndex, SearchHit, SearchOptions } from './knowledge-index.ts';
 
 /** What the knowledge service and the bot need of an index. */
-export type RetrievalIndex = Pick<KnowledgeIndex, 'search' | 'invalidate' | 'version'>;
+export type RetrievalIndex = Pick<KnowledgeIndex, 'search' | 'invalidate' | 'invalidateAll' | 'version'>;
 
 /**
  * The provider's embeddings first, the built-in embedder when they fail or are slow: the
@@ -36,7 +36,13 @@ export class FallbackIndex implements RetrievalIndex {
     this.fallback.invalidate(workspaceId);
   }
 
-  version(workspaceId: string): number {
-    return this.primary.version(workspaceId);
+  invalidateAll(): void {
+    this.primary.invalidateAll();
+    this.fallback.invalidateAll();
+  }
+
+  /** The built-in index's: it builds without the provider, and both hold the same articles. */
+  version(workspaceId: string, signal?: AbortSignal): Promise<string> {
+    return this.fallback.version(workspaceId, signal);
   }
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { Article } from '@unique-support/protocol';
 import type { Store } from '../../store/store.ts';
 import { type Chunk, type ChunkOptions, chunkArticle, embeddingText } from './chunker.ts';
 import { type Embedder, similarity } from './embedder.ts';
@@ -49,14 +51,18 @@ export const LOCAL_DIMENSIONS = 4096;
  */
 export const DEFAULT_MIN_SCORE = 0.1;
 
-export type InvalidateListener = (workspaceId: string, version: number) => void;
-
 /** A unit vector as kept in memory: sparse when mostly zeros (the local embedder's), else dense. */
 type StoredVector = Float32Array | { length: number; index: Uint32Array; value: Float32Array };
 
 interface Entry {
   chunk: Chunk;
   vector: StoredVector;
+}
+
+interface Build {
+  entries: Entry[];
+  /** Fingerprint of the articles the entries were made from. */
+  version: string;
 }
 
 /**
@@ -77,9 +83,7 @@ export class KnowledgeIndex {
   private readonly maxWorkspaces: number;
   private readonly batchSize: number;
   /** Insertion order = least recently searched first. */
-  private readonly builds = new Map<string, Promise<Entry[]>>();
-  private readonly versions = new Map<string, number>();
-  private readonly listeners = new Set<InvalidateListener>();
+  private readonly builds = new Map<string, Promise<Build>>();
 
   constructor(options: KnowledgeIndexOptions) {
     this.store = options.store;
@@ -95,7 +99,7 @@ export class KnowledgeIndex {
     const limit = Math.max(0, Math.floor(options.limit ?? 3));
     const minScore = options.minScore ?? this.minScore;
     if (limit === 0 || !query.trim()) return [];
-    const [entries, [queryVector]] = await Promise.all([
+    const [{ entries }, [queryVector]] = await Promise.all([
       this.entries(workspaceId, options.signal),
       this.embedder.embed([query], options.signal),
     ]);
@@ -114,28 +118,26 @@ export class KnowledgeIndex {
       .slice(0, limit);
   }
 
-  /** Drops the workspace's index (rebuilt on the next search) and bumps its version. */
+  /** Drops the workspace's index: the next search rebuilds it from the store. */
   invalidate(workspaceId: string): void {
     this.builds.delete(workspaceId);
-    const version = this.version(workspaceId) + 1;
-    this.versions.set(workspaceId, version);
-    for (const listener of this.listeners) listener(workspaceId, version);
   }
 
-  /** Increases on every invalidation of the workspace: a cache of answers keys on it. */
-  version(workspaceId: string): number {
-    return this.versions.get(workspaceId) ?? 0;
+  /** Drops every workspace's index (after this node may have missed invalidations). */
+  invalidateAll(): void {
+    this.builds.clear();
   }
 
-  /** Called after every invalidation; returns a function that removes the listener. */
-  onInvalidate(listener: InvalidateListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+  /**
+   * A fingerprint of the articles the workspace's index holds (built if need be): the same
+   * articles give the same version on every node and after restarts, so answers cached under
+   * it (also in Redis, shared by nodes) match the knowledge they came from.
+   */
+  async version(workspaceId: string, signal?: AbortSignal): Promise<string> {
+    return (await this.entries(workspaceId, signal)).version;
   }
 
-  private entries(workspaceId: string, signal?: AbortSignal): Promise<Entry[]> {
+  private entries(workspaceId: string, signal?: AbortSignal): Promise<Build> {
     let build = this.builds.get(workspaceId);
     if (build) {
       this.builds.delete(workspaceId);
@@ -157,7 +159,7 @@ export class KnowledgeIndex {
     return signal ? abortable(build, signal) : build;
   }
 
-  private async build(workspaceId: string): Promise<Entry[]> {
+  private async build(workspaceId: string): Promise<Build> {
     const articles = await this.store.listArticles(workspaceId);
     const chunks = articles.flatMap((article) => chunkArticle(article, this.chunking));
     const texts = chunks.map(embeddingText);
@@ -168,8 +170,21 @@ export class KnowledgeIndex {
     if (vectors.length !== chunks.length) {
       throw new Error(`embedder ${this.embedder.id} returned ${vectors.length} vectors for ${chunks.length}`);
     }
-    return chunks.map((chunk, i) => ({ chunk, vector: compact(vectors[i]!) }));
+    return {
+      entries: chunks.map((chunk, i) => ({ chunk, vector: compact(vectors[i]!) })),
+      version: fingerprint(articles),
+    };
   }
+}
+
+/** 16 hex digits of a SHA-256 over every article's id and content, in id order. */
+export function fingerprint(articles: readonly Article[]): string {
+  const hash = createHash('sha256');
+  for (const article of [...articles].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    hash.update(JSON.stringify([article.id, article.title, article.body, article.tags]));
+    hash.update('\n');
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 function compact(vector: Float32Array): StoredVector {
