@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import { LlmConfigError, loadLlmConfig } from './bot/llm-config.ts';
+import { runPrimary, type WorkerMessage } from './cluster.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { createLogger } from './observability/logger.ts';
 import { createServer } from './server.ts';
@@ -16,25 +18,39 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-const server = await createServer({ config, log, llm });
-const url = await server.listen();
-log.info(
-  { url, database: config.database.kind, readyMs: Math.round(performance.now() - startedAt) },
-  'unique-support is ready',
-);
+if (config.workers > 1 && cluster.isPrimary) {
+  await runPrimary({ workers: config.workers, log, startedAt });
+} else {
+  await serve();
+}
 
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
+async function serve(): Promise<void> {
+  const server = await createServer({ config, log, llm });
+  const url = await server.listen();
+  const ready = { url, database: config.database.kind, readyMs: Math.round(performance.now() - startedAt) };
+  if (cluster.isWorker) {
+    log.info({ ...ready, pid: process.pid }, 'worker ready');
+    process.send?.({ type: 'ready', url } satisfies WorkerMessage);
+  } else {
+    log.info(ready, 'unique-support is ready');
+  }
+  stopOnSignals(server);
+}
+
+function stopOnSignals(server: Awaited<ReturnType<typeof createServer>>): void {
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseRate, type Rate } from '../core/rate-limiter.ts';
 
@@ -5,6 +6,11 @@ import { parseRate, type Rate } from '../core/rate-limiter.ts';
 export interface Config {
   /** `REDIS_URL` (or `REDIS_ADDR` as `host:port`): events between nodes go through Redis; null: one node. */
   redisUrl: string | null;
+  /**
+   * Processes serving one port (node:cluster): 1 runs the server in this process; more need
+   * PostgreSQL and Redis, which the workers share like separate nodes. @default 1
+   */
+  workers: number;
   /** Prefix of every Redis key and channel, so deployments can share one Redis. @default `us:` */
   redisPrefix: string;
   /** @default 8080 */
@@ -55,7 +61,7 @@ export interface Config {
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return {
+  const config: Config = {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     database: parseDatabase(env),
@@ -81,7 +87,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5000, 1, 600_000),
     webhookRetryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 0, 3_600_000),
     logLevel: env.LOG_LEVEL || 'info',
+    workers: parseWorkers(env),
   };
+  if (config.workers > 1 && (config.database.kind !== 'postgres' || !config.redisUrl)) {
+    throw new ConfigError(
+      'CLUSTER_WORKERS > 1 needs DATABASE_URL=postgres://... and REDIS_URL: the workers share them as separate nodes do',
+    );
+  }
+  return config;
+}
+
+function parseWorkers(env: NodeJS.ProcessEnv): number {
+  if (env.CLUSTER_WORKERS?.toLowerCase() === 'auto') return availableParallelism();
+  return int(env, 'CLUSTER_WORKERS', 1, 1, 256);
 }
 
 function parseDatabase(env: NodeJS.ProcessEnv): Config['database'] {

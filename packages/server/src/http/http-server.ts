@@ -137,7 +137,8 @@ export async function buildHttpServer(deps: HttpDeps) {
     },
   });
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // `pid` tells which process answered (several workers share a port in cluster mode).
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', pid: process.pid }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const { down, details } = await deps.readiness();
     if (down.length > 0) reply.code(503);
