@@ -8,7 +8,15 @@ import {
 import type { Article, Message } from '@unique-support/protocol';
 import { afterEach, expect } from 'vitest';
 import { seedHelpCenter } from '../src/bot/retrieval/fixtures/help-center.ts';
-import { api, login, newVisitorConversation, startServer, type TestServer, TestSocket } from './harness.ts';
+import {
+  allStoredMessages,
+  api,
+  login,
+  newVisitorConversation,
+  startServer,
+  type TestServer,
+  TestSocket,
+} from './harness.ts';
 
 /**
  * Shared set-up of the bot's end-to-end tests: real servers, real WebSockets, the local
@@ -129,12 +137,8 @@ export function deltasOf(ws: TestSocket, messageId: string): Frame[] {
 export const joined = (deltas: readonly Frame[]) => deltas.map((f) => f.delta as string).join('');
 
 /** The stored messages of a conversation over REST. */
-export async function storedMessages(srv: TestServer, token: string, conversationId: string) {
-  const res = await api(srv.url, 'GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=0`, {
-    token,
-  });
-  expect(res.status).toBe(200);
-  return res.body.messages as Message[];
+export function storedMessages(srv: TestServer, token: string, conversationId: string) {
+  return allStoredMessages(srv.url, token, conversationId);
 }
 
 export async function conversationOf(srv: TestServer, token: string, conversationId: string) {

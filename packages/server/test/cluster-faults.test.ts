@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
-import { api, eventually, login, newVisitorConversation, TestSocket, widgetKeyOf } from './harness.ts';
+import {
+  allStoredMessages,
+  api,
+  eventually,
+  login,
+  newVisitorConversation,
+  range,
+  TestSocket,
+  widgetKeyOf,
+} from './harness.ts';
 import { createSchema, IN_CI, postgresAvailable, type TestSchema } from './pg-schema.ts';
 import { killAll, type ServerProcess, startProcess } from './process.ts';
 import { REDIS_SERVER_BIN, type RedisServer, redisServerInstalled, startRedis } from './redis-server.ts';
@@ -139,26 +148,6 @@ async function acksFor(socket: TestSocket, ids: Iterable<string>, from = 0): Pro
   return acks;
 }
 
-/** Every stored message of a conversation over REST, page by page, oldest first. */
-async function storedMessages(base: string, token: string, conversationId: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const afterSeq = all.at(-1)?.seq ?? 0;
-    const { status, body } = await api(
-      base,
-      'GET',
-      `/api/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=100`,
-      { token },
-    );
-    expect(status).toBe(200);
-    all.push(...body.messages);
-    if (body.messages.length < 100) return all;
-  }
-}
-
-const range = (from: number, to: number) =>
-  Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-
 async function conversation(base: string, token: string, conversationId: string) {
   const { status, body } = await api(base, 'GET', `/api/v1/conversations/${conversationId}`, { token });
   expect(status).toBe(200);
@@ -246,7 +235,7 @@ describe.runIf(available)('three nodes on PostgreSQL and a private Redis, under 
       expect(typed).toMatchObject({ conversationId, author: { type: 'visitor', id: visitor.visitorId } });
 
       // Both ends saw the same stored messages, each once, in order; node B serves the same.
-      const stored = await storedMessages(b.url, admin.token, conversationId);
+      const stored = await allStoredMessages(b.url, admin.token, conversationId);
       expect(stored.map((m) => m.seq)).toEqual(range(1, stored.length));
       expect(agentWs.messages(conversationId)).toEqual(stored);
       expect(visitorWs.messages(conversationId)).toEqual(stored);
@@ -302,7 +291,7 @@ describe.runIf(available)('three nodes on PostgreSQL and a private Redis, under 
       const total = senders.length * PER_SENDER;
       expect(acks.size).toBe(total);
 
-      const stored = await storedMessages(c.url, admin.token, conversationId);
+      const stored = await allStoredMessages(c.url, admin.token, conversationId);
       expect(stored.map((m) => m.seq)).toEqual(range(1, total));
       expect(new Set(stored.map((m) => m.id)).size).toBe(total);
       expect(stored.map((m) => m.clientMessageId).sort()).toEqual([...acks.keys()].sort());
@@ -413,7 +402,7 @@ describe.runIf(available)('three nodes on PostgreSQL and a private Redis, under 
       const final = (await acksFor(second, ['final'], from)).get('final')!;
 
       // The store: each clientMessageId once, seq 1..n, every acked message exactly as acked.
-      const stored = await storedMessages(b.url, admin.token, conversationId);
+      const stored = await allStoredMessages(b.url, admin.token, conversationId);
       expect(stored.map((m) => m.seq)).toEqual(range(1, stored.length));
       expect(stored.map((m) => m.clientMessageId).sort()).toEqual([...sent, 'final'].sort());
       expect(final.seq).toBe(stored.length);
@@ -587,7 +576,7 @@ describe.runIf(available)('three nodes on PostgreSQL and a private Redis, under 
 
       await redis.start();
       // No new message: each node catches its subscribers up from the store once its bus is back.
-      const stored = await storedMessages(b.url, admin.token, conversationId);
+      const stored = await allStoredMessages(b.url, admin.token, conversationId);
       expect(stored.map((m) => m.seq)).toEqual(range(1, lastDuringOutage));
       await eventually(() => seqsOf(agentWs, conversationId).length >= stored.length, SLOW).catch((err) => {
         throw new Error(
@@ -625,7 +614,7 @@ describe.runIf(available)('three nodes on PostgreSQL and a private Redis, under 
         SLOW,
       );
       expect(backAgain.message.seq).toBe(lastDuringOutage + 2);
-      const final = await storedMessages(a.url, admin.token, conversationId);
+      const final = await allStoredMessages(a.url, admin.token, conversationId);
       expect(agentWs.messages(conversationId)).toEqual(final);
       expect(visitorWs.messages(conversationId)).toEqual(final);
 

@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, login, newVisitorConversation, TestSocket, widgetKeyOf } from './harness.ts';
+import {
+  allStoredMessages,
+  api,
+  login,
+  newVisitorConversation,
+  range,
+  TestSocket,
+  widgetKeyOf,
+} from './harness.ts';
 import { killAll, startProcess } from './process.ts';
 
 type Message = {
@@ -34,26 +42,6 @@ afterEach(async () => {
   await killAll();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** Every stored message of a conversation over REST, page by page, oldest first. */
-async function storedMessages(base: string, token: string, conversationId: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const afterSeq = all.at(-1)?.seq ?? 0;
-    const { status, body } = await api(
-      base,
-      'GET',
-      `/api/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=1000`,
-      { token },
-    );
-    expect(status).toBe(200);
-    all.push(...body.messages);
-    if (body.messages.length < 1000) return all;
-  }
-}
-
-const range = (from: number, to: number) =>
-  Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
 interface Planned {
   socket: TestSocket;
@@ -166,7 +154,7 @@ describe('R1: an acknowledged message survives kill -9', () => {
     const admin2 = await login(second.url);
     const storedBefore = new Map<string, Message[]>();
     for (const conversationId of conversationIds) {
-      const stored = await storedMessages(second.url, admin2.token, conversationId);
+      const stored = await allStoredMessages(second.url, admin2.token, conversationId);
       storedBefore.set(conversationId, stored);
       // seq 1..n, no gap, no duplicate.
       expect(stored.map((m) => m.seq)).toEqual(range(1, stored.length));
@@ -227,7 +215,7 @@ describe('R1: an acknowledged message survives kill -9', () => {
     expect(fresh.message.seq).toBe(storedBefore.get(firstConversation)!.length + 1);
 
     for (const conversationId of conversationIds) {
-      const stored = await storedMessages(second.url, admin2.token, conversationId);
+      const stored = await allStoredMessages(second.url, admin2.token, conversationId);
       const before = storedBefore.get(conversationId)!;
       const expected = conversationId === firstConversation ? [...before, fresh.message] : before;
       expect(stored).toEqual(expected);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import type { Message } from '@unique-support/protocol';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { parseLlmConfig } from '../src/bot/llm-config.ts';
@@ -223,3 +224,24 @@ export async function upload(
   } catch {}
   return { status: response.status, body };
 }
+
+/** Every stored message of a conversation over REST, page by page, oldest first. */
+export async function allStoredMessages(
+  base: string,
+  token: string,
+  conversationId: string,
+): Promise<Message[]> {
+  const all: Message[] = [];
+  for (;;) {
+    const afterSeq = all.at(-1)?.seq ?? 0;
+    const path = `/api/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=1000`;
+    const { status, body } = await api(base, 'GET', path, { token });
+    if (status !== 200) throw new Error(`GET ${path}: ${status} ${JSON.stringify(body)}`);
+    all.push(...body.messages);
+    if (body.messages.length < 1000) return all;
+  }
+}
+
+/** from, from + 1, ... to (empty when to < from). */
+export const range = (from: number, to: number) =>
+  Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);

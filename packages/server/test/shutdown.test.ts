@@ -5,7 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { api, eventually, login, newVisitorConversation, TestSocket, widgetKeyOf } from './harness.ts';
+import {
+  allStoredMessages,
+  api,
+  eventually,
+  login,
+  newVisitorConversation,
+  range,
+  TestSocket,
+  widgetKeyOf,
+} from './harness.ts';
 import { killAll, startProcess } from './process.ts';
 
 type Message = {
@@ -37,25 +46,6 @@ afterEach(async () => {
   await killAll();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-const range = (from: number, to: number) =>
-  Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-
-async function storedMessages(base: string, token: string, conversationId: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const afterSeq = all.at(-1)?.seq ?? 0;
-    const { status, body } = await api(
-      base,
-      'GET',
-      `/api/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=1000`,
-      { token },
-    );
-    expect(status).toBe(200);
-    all.push(...body.messages);
-    if (body.messages.length < 1000) return all;
-  }
-}
 
 /** Tries to open a WebSocket: whether it opened, else the HTTP status or error that refused it. */
 function attemptConnect(
@@ -233,7 +223,7 @@ describe('R6: SIGTERM', () => {
     const admin2 = await login(restarted.url);
     const storedByClientId = new Map<string, Message>();
     for (const conversationId of conversationIds) {
-      const stored = await storedMessages(restarted.url, admin2.token, conversationId);
+      const stored = await allStoredMessages(restarted.url, admin2.token, conversationId);
       for (const m of stored) if (m.clientMessageId !== null) storedByClientId.set(m.clientMessageId, m);
       expect(stored.map((m) => m.seq)).toEqual(range(1, stored.length));
       const clientIds = stored.map((m) => m.clientMessageId).filter((id) => id !== null);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Bus, BusEvent } from './bus.ts';
+import { closeRedis } from './redis-client.ts';
 
 /** The part of a pino logger the bus uses. */
 export interface BusLogger {
@@ -170,7 +171,7 @@ export class RedisBus implements Bus {
     this.closed = true;
     this.handlers.clear();
     this.reconnectListeners.clear();
-    await Promise.all([quit(this.pub), quit(this.sub)]);
+    await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
 
   private command(kind: 'subscribe' | 'unsubscribe', topic: string): void {
@@ -238,16 +239,4 @@ export class RedisBus implements Bus {
 
 export function createRedisBus(options: RedisBusOptions): RedisBus {
   return new RedisBus(options);
-}
-
-async function quit(conn: Redis): Promise<void> {
-  if (conn.status === 'ready') {
-    try {
-      await conn.quit();
-      return;
-    } catch {
-      // fall through to a hard disconnect
-    }
-  }
-  conn.disconnect();
 }
