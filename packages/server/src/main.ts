@@ -3,6 +3,7 @@ import { LlmConfigError, loadLlmConfig } from './bot/llm-config.ts';
 import { runPrimary, type WorkerMessage } from './cluster.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { createLogger } from './observability/logger.ts';
+import { startTracing } from './observability/tracing.ts';
 import { createServer } from './server.ts';
 
 const startedAt = performance.now();
@@ -25,6 +26,7 @@ if (config.workers > 1 && cluster.isPrimary) {
 }
 
 async function serve(): Promise<void> {
+  const stopTracing = await startTracing();
   const server = await createServer({ config, log, llm });
   const url = await server.listen();
   const ready = { url, database: config.database.kind, readyMs: Math.round(performance.now() - startedAt) };
@@ -34,17 +36,20 @@ async function serve(): Promise<void> {
   } else {
     log.info(ready, 'unique-support is ready');
   }
-  stopOnSignals(server);
+  stopOnSignals(async () => {
+    await server.close();
+    await stopTracing?.(); // exports the spans still buffered
+  });
 }
 
-function stopOnSignals(server: Awaited<ReturnType<typeof createServer>>): void {
+function stopOnSignals(stop: () => Promise<void>): void {
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down');
-      server.close().then(
+      stop().then(
         () => process.exit(0),
         (err) => {
           log.error({ err }, 'shutdown failed');

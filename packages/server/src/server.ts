@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AccountService } from './auth/account-service.ts';
 import { TokenService } from './auth/tokens.ts';
+import type { BotTurn } from './bot/bot-turn.ts';
 import { createBot } from './bot/create-bot.ts';
 import { type LlmConfig, loadLlmConfig } from './bot/llm-config.ts';
 import { seedHelpCenter } from './bot/retrieval/fixtures/help-center.ts';
@@ -12,12 +13,14 @@ import { closeRedis, createRedisClient } from './bus/redis-client.ts';
 import type { Config } from './config/config.ts';
 import { CannedReplyService } from './core/canned-reply-service.ts';
 import { ConversationService } from './core/conversation-service.ts';
+import { DeliveryRecorder } from './core/delivery-recorder.ts';
 import { KnowledgeService } from './core/knowledge-service.ts';
 import { MessageWriter } from './core/message-writer.ts';
 import { LocalPresence, type Presence } from './core/presence.ts';
 import { RateLimiter } from './core/rate-limiter.ts';
 import { RedisPresence } from './core/redis-presence.ts';
 import { RedisRateLimiter } from './core/redis-rate-limiter.ts';
+import { ReportService } from './core/report-service.ts';
 import { Router } from './core/router.ts';
 import { StrandedConversations } from './core/stranded-conversations.ts';
 import { UploadService } from './core/upload-service.ts';
@@ -61,6 +64,7 @@ export async function createServer(options: ServerOptions) {
   await store.init();
 
   const metrics = createMetrics();
+  redisBus?.onLag(metrics.observeBusLag);
   const secret =
     config.jwtSecret ?? (await store.getOrCreateSecret('token-signing-key', () => randomSecret(32)));
   // Shared across nodes whenever Redis is configured, so routing on any node sees every agent.
@@ -75,7 +79,7 @@ export async function createServer(options: ServerOptions) {
       })
     : null;
   const presence: Presence = redisPresence ?? new LocalPresence();
-  const writer = new MessageWriter(store);
+  const writer = new MessageWriter(store, { metrics });
   const conversations = new ConversationService({
     store,
     bus,
@@ -94,6 +98,7 @@ export async function createServer(options: ServerOptions) {
     (conversation) => conversations.changed(conversation),
     log,
     redisPresence ? (workspaceId, run) => redisPresence.exclusive(`route:${workspaceId}`, run) : undefined,
+    metrics,
   );
   const stranded = config.agentReassignAfterMs
     ? new StrandedConversations({
@@ -105,12 +110,25 @@ export async function createServer(options: ServerOptions) {
       })
     : null;
   stranded?.start();
+  const deliveries = new DeliveryRecorder(store, log);
+  // Bot turns are kept for the timeline and the reports, off the answer's path.
+  const turnWrites = new Set<Promise<void>>();
+  const recordTurn = (turn: BotTurn) => {
+    metrics.observeBotTurn(turn);
+    const write = store
+      .recordBotTurn(turn)
+      .catch((err) => log.warn({ err, conversationId: turn.conversationId }, 'bot turn not recorded'))
+      .finally(() => turnWrites.delete(write));
+    turnWrites.add(write);
+  };
   const ai = createBot({
+    onTurn: recordTurn,
     llm: options.llm ?? loadLlmConfig(),
     store,
     log,
     ...(redis && { cluster: { redis, bus, prefix: config.redisPrefix } }),
   });
+  metrics.setBreakerSource(() => ai.chain.states());
   // A knowledge base edited on one node: every node drops its index (and so its answers'
   // version). Invalidations lost while the bus was away: every index is rebuilt.
   bus.subscribe(topics.cluster, (event) => {
@@ -177,6 +195,7 @@ export async function createServer(options: ServerOptions) {
     cannedReplies,
     webhooks,
     assist: ai.assist,
+    reports: new ReportService(store),
     redis,
     redisPrefix: config.redisPrefix,
     readiness,
@@ -190,6 +209,7 @@ export async function createServer(options: ServerOptions) {
     log,
     metrics,
     heartbeatMs: config.heartbeatMs,
+    deliveries,
     maxBufferedBytes: config.maxBufferedBytes,
     onError: (err) => log.error({ err }, 'websocket frame failed'),
   });
@@ -221,6 +241,8 @@ export async function createServer(options: ServerOptions) {
         await conversations.idle();
         await writer.drain();
         await presence.close?.();
+        await Promise.all(turnWrites);
+        await deliveries.close();
         await http.close();
         dispatcher.close();
         await bus.close();

@@ -147,6 +147,11 @@ describe('circuit breaker', () => {
     }
     expect(chatRequests(stub)).toHaveLength(2);
     expect(await breakerOf(srv, 'flaky')).toBe('open');
+    // Operators see it in /metrics: the breaker open (2), two fallbacks, two provider failures.
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(metrics).toContain('us_llm_breaker_state{provider="flaky"} 2');
+    expect(metrics).toMatch(/us_bot_turns_total\{outcome="knowledge"\} 2\b/);
+    expect(metrics).toMatch(/us_llm_provider_failures_total\{provider="flaky"\} 2\b/);
 
     // While it is open, questions are answered without calling the provider.
     const whileOpen = await ask(await bed.visitor(srv, widgetKey), SHIPPING_QUESTION);

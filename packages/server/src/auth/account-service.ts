@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Agent, Attributes, Role, Visitor, WidgetSettings, Workspace } from '@unique-support/protocol';
 import type { Logger } from 'pino';
 import type { Presence } from '../core/presence.ts';
-import type { Principal } from '../core/principal.ts';
+import { type Principal, requireAdmin } from '../core/principal.ts';
 import { AppError, notFound } from '../errors.ts';
 import { randomSecret } from '../ids.ts';
 import type { AgentPatch, AgentRecord, Store } from '../store/store.ts';
@@ -362,11 +362,6 @@ export class AccountService {
 /** The keys of `patch` whose value is not undefined. */
 function definedOnly<T extends object>(patch: T): Partial<T> {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function requireAdmin(principal: Principal): void {
-  if (principal.type !== 'agent' || principal.role !== 'admin')
-    throw new AppError('FORBIDDEN', 'admins only');
 }
 
 function checkPassword(password: string): void {

@@ -1,8 +1,10 @@
 import type { Conversation, Message } from '@unique-support/protocol';
 import type { Logger } from 'pino';
 import type { Bot, BotActions } from '../core/conversation-service.ts';
+import { inSpan } from '../observability/tracing.ts';
 import type { Store } from '../store/store.ts';
-import { type BotMiddleware, compose, createContext } from './pipeline.ts';
+import type { BotTurn, BotTurnOutcome } from './bot-turn.ts';
+import { type Answer, type BotContext, type BotMiddleware, compose, createContext } from './pipeline.ts';
 import type { ChatMessage } from './providers/provider.ts';
 
 export interface AiBotOptions {
@@ -12,6 +14,8 @@ export interface AiBotOptions {
   /** Earlier messages given to the pipeline as history. @default 10 */
   historyMessages?: number;
   log: Logger;
+  /** Every finished turn (answered, interrupted or failed), for metrics and the timeline. */
+  onTurn?: (turn: BotTurn) => void;
 }
 
 /**
@@ -31,7 +35,11 @@ export class AiBot implements Bot {
   onVisitorMessage(conversation: Conversation, message: Message, actions: BotActions): Promise<void> {
     const previous = this.queues.get(conversation.id) ?? Promise.resolve();
     const turn = previous
-      .then(() => this.answer(conversation.id, conversation.workspaceId, message, actions))
+      .then(() =>
+        inSpan('bot.turn', { attributes: { 'us.conversation_id': conversation.id } }, () =>
+          this.answer(conversation.id, conversation.workspaceId, message, actions),
+        ),
+      )
       .catch((err) => this.options.log.error({ err, conversationId: conversation.id }, 'bot turn failed'))
       .finally(() => {
         if (this.queues.get(conversation.id) === turn) this.queues.delete(conversation.id);
@@ -59,8 +67,12 @@ export class AiBot implements Bot {
     if (!conversation || !workspace || conversation.status !== 'bot') return;
     const controller = new AbortController();
     this.active.set(conversationId, controller);
+    const startedAt = new Date();
+    const started = performance.now();
+    let context: BotContext | null = null;
+    let failed = false;
     try {
-      const context = createContext({
+      context = createContext({
         workspace,
         conversation,
         message,
@@ -74,8 +86,24 @@ export class AiBot implements Bot {
         { conversationId, source: context.answer?.source ?? null, interrupted: controller.signal.aborted },
         'bot turn done',
       );
+    } catch (err) {
+      failed = true;
+      throw err;
     } finally {
       if (this.active.get(conversationId) === controller) this.active.delete(conversationId);
+      if (context) {
+        const turn = turnOf(context, {
+          failed,
+          aborted: controller.signal.aborted,
+          startedAt,
+          durationMs: Math.round(performance.now() - started),
+        });
+        try {
+          this.options.onTurn?.(turn);
+        } catch (err) {
+          log.error({ err, conversationId }, 'bot turn listener failed');
+        }
+      }
     }
   }
 
@@ -92,4 +120,42 @@ export class AiBot implements Bot {
       .filter((m) => m.seq < message.seq && m.author.type !== 'system')
       .map((m) => ({ role: m.author.type === 'visitor' ? 'user' : 'assistant', content: m.text }));
   }
+}
+
+const OUTCOMES: Record<Answer['source'], BotTurnOutcome> = {
+  model: 'llm',
+  cache: 'cache',
+  rules: 'rules',
+  knowledge: 'knowledge',
+  'no-answer': 'no-answer',
+  handoff: 'handoff',
+  refusal: 'refusal',
+};
+
+function turnOf(
+  ctx: BotContext,
+  end: { failed: boolean; aborted: boolean; startedAt: Date; durationMs: number },
+): BotTurn {
+  const { record } = ctx;
+  const outcome: BotTurnOutcome = end.failed
+    ? 'error'
+    : ctx.answer
+      ? OUTCOMES[ctx.answer.source]
+      : record.handedOff
+        ? 'handoff'
+        : 'interrupted';
+  return {
+    workspaceId: ctx.workspace.id,
+    conversationId: ctx.conversation.id,
+    questionSeq: ctx.message.seq,
+    answerSeq: record.answerSeq,
+    outcome: end.aborted && outcome !== 'error' && record.answerSeq === null ? 'interrupted' : outcome,
+    cache: record.cache ?? null,
+    articles: ctx.articles.map((a) => ({ articleId: a.articleId, title: a.title, score: a.score })),
+    model: record.model ?? null,
+    failedProviders: record.failedProviders,
+    handedOff: record.handedOff,
+    startedAt: end.startedAt.toISOString(),
+    durationMs: end.durationMs,
+  };
 }

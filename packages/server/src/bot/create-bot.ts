@@ -4,6 +4,7 @@ import type { Bus } from '../bus/bus.ts';
 import type { Store } from '../store/store.ts';
 import { AgentAssist } from './agent-assist.ts';
 import { AiBot } from './ai-bot.ts';
+import type { BotTurn } from './bot-turn.ts';
 import { AnswerCache } from './cache/answer-cache.ts';
 import { SharedAnswerCache } from './cache/shared-answer-cache.ts';
 import { createDefaultPipeline } from './default-pipeline.ts';
@@ -29,6 +30,8 @@ export function createBot(options: {
   log: Logger;
   /** Several nodes: the answer cache is shared through Redis and the bus. */
   cluster?: { redis: Redis; bus: Bus; prefix: string };
+  /** Every finished bot turn. */
+  onTurn?: (turn: BotTurn) => void;
 }) {
   const { llm, store, log, cluster } = options;
   const providers = llm.providers.flatMap((p) => {
@@ -44,6 +47,7 @@ export function createBot(options: {
         model: p.model,
         embeddingModel: p.embeddingModel,
         timeoutMs: p.timeoutMs,
+        prices: p.prices,
       }),
     ];
   });
@@ -97,6 +101,7 @@ export function createBot(options: {
         middleware: createDefaultPipeline({ config: llm, chain, knowledge: search, cache }),
         historyMessages: llm.bot.history_messages,
         log,
+        ...(options.onTurn && { onTurn: options.onTurn }),
       })
     : null;
   const assist = new AgentAssist(store, chain, search, {

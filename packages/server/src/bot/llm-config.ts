@@ -34,6 +34,10 @@ const Provider = Type.Object(
     model: Type.String({ minLength: 1 }),
     embedding_model: Type.Optional(Type.String({ minLength: 1 })),
     timeout_ms: Type.Integer({ minimum: 100, default: 60_000 }),
+    /** USD per million prompt tokens, for the cost estimates (metrics, reports); 0: not counted. */
+    price_prompt_per_million: Type.Number({ minimum: 0, default: 0 }),
+    /** USD per million completion tokens. */
+    price_completion_per_million: Type.Number({ minimum: 0, default: 0 }),
   },
   { additionalProperties: false },
 );
@@ -106,6 +110,8 @@ export interface ProviderConfig {
   model: string;
   embeddingModel: string | null;
   timeoutMs: number;
+  /** USD per million tokens. */
+  prices: { prompt: number; completion: number };
 }
 
 export interface LlmConfig {
@@ -203,6 +209,7 @@ function providersOf(file: LlmFile, env: NodeJS.ProcessEnv): ProviderConfig[] {
       model: p.model,
       embeddingModel: p.embedding_model ?? null,
       timeoutMs: p.timeout_ms,
+      prices: { prompt: p.price_prompt_per_million, completion: p.price_completion_per_million },
     };
   });
   const key = env.OPENAI_KEY || env.OPENAI_API_KEY;
@@ -217,6 +224,7 @@ function providersOf(file: LlmFile, env: NodeJS.ProcessEnv): ProviderConfig[] {
     model: 'gpt-4o-mini',
     embeddingModel: null,
     timeoutMs: 60_000,
+    prices: { prompt: 0, completion: 0 },
   };
   const overridden = {
     ...first,

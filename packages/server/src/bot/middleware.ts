@@ -19,7 +19,11 @@ export interface CacheScope {
 }
 
 export interface AnswerStore {
-  get(scope: CacheScope, question: string, signal?: AbortSignal): Promise<{ answer: string } | null>;
+  get(
+    scope: CacheScope,
+    question: string,
+    signal?: AbortSignal,
+  ): Promise<{ answer: string; kind: 'exact' | 'semantic' } | null>;
   set(scope: CacheScope, question: string, answer: string): void | Promise<void>;
 }
 
@@ -117,6 +121,7 @@ export function answerFromCache(
       knowledgeVersion: await knowledge.version(ctx.workspace.id, ctx.signal),
     };
     const hit = await cache.get(scope, ctx.question, ctx.signal);
+    ctx.record.cache = hit ? hit.kind : 'miss';
     if (hit) {
       await ctx.say(hit.answer, 'cache');
       return;
@@ -234,52 +239,52 @@ export function generateReply(chain: ModelChain, options: { systemPrompt: string
       `I can only help with questions about ${ctx.workspace.name}'s products and services.`,
       `我只能回答与${ctx.workspace.name}的产品和服务有关的问题。`,
     );
-    if (chain.available()) {
-      const turn = new AbortController();
-      const stop = () => turn.abort();
-      ctx.signal.addEventListener('abort', stop, { once: true });
-      const reply = ctx.openReply();
-      let leaked = false;
-      const result = await chain
-        .stream({ messages: buildPrompt(options.systemPrompt, ctx), signal: turn.signal }, (delta) => {
-          if (leaked) return;
-          if (guard.leaks(reply.text + delta)) {
-            leaked = true;
-            ctx.log.warn(
-              { conversationId: ctx.conversation.id },
-              'model answer repeated its instructions: cut',
-            );
-            turn.abort();
-            return;
-          }
-          reply.push(delta);
-        })
-        .finally(() => ctx.signal.removeEventListener('abort', stop));
-      if (leaked) {
-        await reply.complete(refusal);
-        ctx.answer = { text: refusal, source: 'refusal', complete: true };
-        return;
-      }
-      if (result.outcome === 'answered') {
-        const cutOff = !result.complete && !ctx.signal.aborted;
-        const text = cutOff
-          ? reply.text +
-            say(
-              ctx.question,
-              '\n\n(My answer was cut off. Type "human" to talk to a person.)',
-              '\n\n（回答中断了。输入“人工”可转接人工客服。）',
-            )
-          : reply.text;
-        await reply.complete(text);
-        ctx.answer = { text, source: 'model', complete: result.complete };
-        return;
-      }
-      if (ctx.signal.aborted) return;
-      ctx.log.info(
-        { conversationId: ctx.conversation.id, reason: result.reason },
-        'no model answered: knowledge base fallback',
-      );
+    const turn = new AbortController();
+    const stop = () => turn.abort();
+    ctx.signal.addEventListener('abort', stop, { once: true });
+    const reply = ctx.openReply();
+    let leaked = false;
+    const result = await chain
+      .stream({ messages: buildPrompt(options.systemPrompt, ctx), signal: turn.signal }, (delta) => {
+        if (leaked) return;
+        if (guard.leaks(reply.text + delta)) {
+          leaked = true;
+          ctx.log.warn(
+            { conversationId: ctx.conversation.id },
+            'model answer repeated its instructions: cut',
+          );
+          turn.abort();
+          return;
+        }
+        reply.push(delta);
+      })
+      .finally(() => ctx.signal.removeEventListener('abort', stop));
+    ctx.record.failedProviders = result.failed;
+    if (result.outcome === 'answered') ctx.record.model = result.call;
+    if (leaked) {
+      await reply.complete(refusal);
+      ctx.answer = { text: refusal, source: 'refusal', complete: true };
+      return;
     }
+    if (result.outcome === 'answered') {
+      const cutOff = !result.complete && !ctx.signal.aborted;
+      const text = cutOff
+        ? reply.text +
+          say(
+            ctx.question,
+            '\n\n(My answer was cut off. Type "human" to talk to a person.)',
+            '\n\n（回答中断了。输入“人工”可转接人工客服。）',
+          )
+        : reply.text;
+      await reply.complete(text);
+      ctx.answer = { text, source: 'model', complete: result.complete };
+      return;
+    }
+    if (ctx.signal.aborted) return;
+    ctx.log.info(
+      { conversationId: ctx.conversation.id, reason: result.reason },
+      'no model answered: knowledge base fallback',
+    );
     const best = ctx.articles[0];
     if (!best) return;
     await ctx.say(

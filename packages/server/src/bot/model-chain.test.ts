@@ -52,12 +52,26 @@ describe('ModelChain', () => {
     const a = new FakeProvider('a', 'answer');
     const chain = new ModelChain([a], { breaker, firstTokenTimeoutMs: 1000 }, log);
     const { deltas, result } = ask(chain);
-    expect(await result).toEqual({
+    const answered = await result;
+    expect(answered).toMatchObject({
       outcome: 'answered',
       provider: 'a',
       text: 'Hello from fake',
       complete: true,
+      failed: [],
+      // The fake reports no usage: tokens are estimated at 4 characters each, no price set.
+      call: {
+        provider: 'a',
+        model: 'm',
+        promptTokens: 1,
+        completionTokens: 4,
+        tokensEstimated: true,
+        costUsd: 0,
+        complete: true,
+      },
     });
+    if (answered.outcome !== 'answered') throw new Error('unreachable');
+    expect(answered.call.firstTokenMs).toBeLessThanOrEqual(answered.call.totalMs);
     expect(deltas).toEqual(['Hello', ' from ', 'fake']);
   });
 
@@ -65,7 +79,9 @@ describe('ModelChain', () => {
     const a = new FakeProvider('a', 'fail');
     const b = new FakeProvider('b', 'answer');
     const chain = new ModelChain([a, b], { breaker, firstTokenTimeoutMs: 1000 }, log);
-    expect((await ask(chain).result).outcome).toBe('answered');
+    const result = await ask(chain).result;
+    expect(result).toMatchObject({ outcome: 'answered', provider: 'b' });
+    expect(result.failed).toEqual([{ provider: 'a', reason: expect.any(String) }]);
     expect([a.calls, b.calls]).toEqual([1, 1]);
   });
 
@@ -77,6 +93,10 @@ describe('ModelChain', () => {
     expect(result.outcome).toBe('unavailable');
     // One deadline for the turn: the first provider used it all, the second had no time left.
     expect(result).toMatchObject({ reason: expect.stringContaining('no first token in 150 ms') });
+    expect(result.failed).toEqual([
+      { provider: 'a', reason: 'no first token in 150 ms' },
+      { provider: 'b', reason: 'no time left' },
+    ]);
     expect(b.calls).toBe(0);
   });
 
@@ -85,7 +105,13 @@ describe('ModelChain', () => {
     const b = new FakeProvider('b', 'answer');
     const chain = new ModelChain([a, b], { breaker, firstTokenTimeoutMs: 1000 }, log);
     const { deltas, result } = ask(chain);
-    expect(await result).toEqual({ outcome: 'answered', provider: 'a', text: 'Hello', complete: false });
+    expect(await result).toMatchObject({
+      outcome: 'answered',
+      provider: 'a',
+      text: 'Hello',
+      complete: false,
+      call: { complete: false, completionTokens: 2 },
+    });
     expect(deltas).toEqual(['Hello']);
     expect(b.calls).toBe(0);
   });

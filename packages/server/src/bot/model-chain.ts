@@ -1,5 +1,7 @@
 import { BrokenCircuitError, CircuitState, CountBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import type { Logger } from 'pino';
+import { inSpan, SpanKind } from '../observability/tracing.ts';
+import type { ModelCall, ProviderAttempt } from './bot-turn.ts';
 import type { LlmConfig } from './llm-config.ts';
 import { type ChatProvider, type ChatRequest, ProviderError } from './providers/provider.ts';
 
@@ -12,9 +14,25 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export type ChainResult =
   /** The whole answer streamed (`complete`), or a part of it before the provider failed. */
-  | { outcome: 'answered'; provider: string; text: string; complete: boolean }
+  | {
+      outcome: 'answered';
+      provider: string;
+      text: string;
+      complete: boolean;
+      /** Timings, tokens and cost of the call that answered. */
+      call: ModelCall;
+      /** Providers that failed before this one. */
+      failed: ProviderAttempt[];
+    }
   /** No provider produced a first token in time: nothing was streamed. */
-  | { outcome: 'unavailable'; reason: string };
+  | { outcome: 'unavailable'; reason: string; failed: ProviderAttempt[] };
+
+/** What one provider call measured. */
+interface CallStats {
+  startedAt: number;
+  firstTokenAt: number | null;
+  usage: { promptTokens: number; completionTokens: number } | null;
+}
 
 interface Member {
   provider: ChatProvider;
@@ -92,42 +110,67 @@ export class ModelChain {
    */
   async stream(request: ChatRequest, onDelta: (text: string) => void): Promise<ChainResult> {
     const deadline = Date.now() + this.firstTokenTimeoutMs;
-    const reasons: string[] = [];
+    const failed: ProviderAttempt[] = [];
     for (const { provider, breaker } of this.members) {
       const remaining = deadline - Date.now();
       if (request.signal?.aborted) break;
       if (remaining <= 0) {
-        reasons.push(`${provider.name}: no time left`);
+        failed.push({ provider: provider.name, reason: 'no time left' });
         break;
       }
       let text = '';
+      const stats: CallStats = { startedAt: performance.now(), firstTokenAt: null, usage: null };
+      const answered = (complete: boolean): ChainResult => ({
+        outcome: 'answered',
+        provider: provider.name,
+        text,
+        complete,
+        call: modelCall(provider, request, text, stats, complete),
+        failed,
+      });
       try {
-        await breaker.execute(() =>
-          this.attempt(provider, request, remaining, (delta) => {
-            text += delta;
-            onDelta(delta);
-          }),
+        await inSpan(
+          'llm.stream',
+          {
+            kind: SpanKind.CLIENT,
+            attributes: { 'gen_ai.system': provider.name, 'gen_ai.request.model': provider.model },
+          },
+          async (span) => {
+            try {
+              await breaker.execute(() =>
+                this.attempt(provider, request, remaining, stats, (delta) => {
+                  text += delta;
+                  onDelta(delta);
+                }),
+              );
+            } finally {
+              if (stats.firstTokenAt !== null)
+                span.setAttribute('us.first_token_ms', Math.round(stats.firstTokenAt - stats.startedAt));
+            }
+          },
         );
-        return { outcome: 'answered', provider: provider.name, text, complete: true };
+        return answered(true);
       } catch (err) {
         if (text) {
           if (!(err instanceof TurnAborted))
             this.log.warn({ err, provider: provider.name }, 'provider failed mid-answer');
-          return { outcome: 'answered', provider: provider.name, text, complete: false };
+          return answered(false);
         }
         if (err instanceof TurnAborted) break;
-        reasons.push(`${provider.name}: ${describe(err)}`);
+        failed.push({ provider: provider.name, reason: describe(err) });
         if (!(err instanceof BrokenCircuitError))
           this.log.warn({ err, provider: provider.name }, 'provider failed');
       }
     }
-    return { outcome: 'unavailable', reason: reasons.join('; ') || 'no provider configured' };
+    const reason = failed.map((f) => `${f.provider}: ${f.reason}`).join('; ') || 'no provider configured';
+    return { outcome: 'unavailable', reason, failed };
   }
 
   private async attempt(
     provider: ChatProvider,
     request: ChatRequest,
     firstTokenMs: number,
+    stats: CallStats,
     onDelta: (text: string) => void,
   ): Promise<void> {
     const controller = new AbortController();
@@ -143,7 +186,10 @@ export class ModelChain {
         if (controller.signal.aborted) break;
         if (part.type === 'text-delta') {
           clearTimeout(timer);
+          stats.firstTokenAt ??= performance.now();
           onDelta(part.text);
+        } else {
+          stats.usage = part.usage;
         }
       }
       if (controller.signal.aborted) throw controller.signal.reason;
@@ -156,6 +202,33 @@ export class ModelChain {
       parent?.removeEventListener('abort', onParentAbort);
     }
   }
+}
+
+/** Tokens as reported, else estimated at 4 characters each; cost from the provider's prices. */
+function modelCall(
+  provider: ChatProvider,
+  request: ChatRequest,
+  text: string,
+  stats: CallStats,
+  complete: boolean,
+): ModelCall {
+  const estimated = stats.usage === null;
+  const promptTokens =
+    stats.usage?.promptTokens ??
+    Math.ceil(request.messages.reduce((sum, m) => sum + m.content.length, 0) / 4);
+  const completionTokens = stats.usage?.completionTokens ?? Math.ceil(text.length / 4);
+  const prices = provider.prices ?? { prompt: 0, completion: 0 };
+  return {
+    provider: provider.name,
+    model: provider.model,
+    firstTokenMs: stats.firstTokenAt === null ? null : Math.round(stats.firstTokenAt - stats.startedAt),
+    totalMs: Math.round(performance.now() - stats.startedAt),
+    promptTokens,
+    completionTokens,
+    tokensEstimated: estimated,
+    costUsd: (promptTokens * prices.prompt + completionTokens * prices.completion) / 1_000_000,
+    complete,
+  };
 }
 
 function stateName(state: CircuitState): BreakerState {

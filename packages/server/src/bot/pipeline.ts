@@ -1,6 +1,8 @@
 import type { Conversation, Message, Workspace } from '@unique-support/protocol';
 import type { Logger } from 'pino';
 import type { BotActions, BotReply } from '../core/conversation-service.ts';
+import { inSpan } from '../observability/tracing.ts';
+import type { TurnRecord } from './bot-turn.ts';
 import type { ChatMessage } from './providers/provider.ts';
 
 /** A passage of the workspace's knowledge base found for the question. */
@@ -35,6 +37,8 @@ export interface BotContext {
   answer: Answer | null;
   /** Free space for merchant middleware (order lookups, flags). */
   readonly state: Map<string, unknown>;
+  /** What the turn did, for its timeline, metrics and reports: steps fill in what they did. */
+  readonly record: TurnRecord;
   /** Starts a streamed answer (see BotReply). */
   openReply(): BotReply;
   /** Sends a whole answer and records it as `answer`. */
@@ -58,7 +62,7 @@ export function compose(middleware: readonly BotMiddleware[]): (ctx: BotContext)
       last = i;
       const step = middleware[i];
       if (!step || ctx.signal.aborted) return;
-      await step(ctx, () => dispatch(i + 1));
+      await inSpan(`bot.step ${step.name || i}`, {}, () => step(ctx, () => dispatch(i + 1)));
     };
     return dispatch(0);
   };
@@ -74,6 +78,11 @@ export function createContext(input: {
   actions: BotActions;
 }): BotContext {
   const { conversation, actions, signal } = input;
+  const record: TurnRecord = { failedProviders: [], handedOff: false, answerSeq: null };
+  const stored = (message: Message | null) => {
+    if (message) record.answerSeq = message.seq;
+    return message;
+  };
   const ctx: BotContext = {
     workspace: input.workspace,
     conversation,
@@ -85,13 +94,27 @@ export function createContext(input: {
     articles: [],
     answer: null,
     state: new Map(),
-    openReply: () => actions.openReply(conversation, signal),
+    record,
+    openReply() {
+      const reply = actions.openReply(conversation, signal);
+      return {
+        get messageId() {
+          return reply.messageId;
+        },
+        get text() {
+          return reply.text;
+        },
+        push: (delta: string) => reply.push(delta),
+        complete: async (text?: string) => stored(await reply.complete(text)),
+      };
+    },
     async say(text, source) {
-      await actions.reply(conversation, text, signal);
+      stored(await actions.reply(conversation, text, signal));
       ctx.answer = { text, source, complete: !signal.aborted };
     },
     async handoff() {
       await actions.handoffConversation(conversation);
+      record.handedOff = true;
     },
   };
   return ctx;

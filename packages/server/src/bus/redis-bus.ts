@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { activeTraceparent, contextOf, inSpanSync, SpanKind } from '../observability/tracing.ts';
 import type { Bus, BusEvent } from './bus.ts';
 import { closeRedis } from './redis-client.ts';
 
@@ -20,9 +21,13 @@ export interface RedisBusOptions {
   log?: BusLogger;
 }
 
-/** What travels on a channel: the publishing node and the frame, serialised once. */
+/** What travels on a channel: the publishing node, its clock at publish (ms) and the frame, serialised once. */
 interface Envelope {
   n: string;
+  /** Absent from nodes older than this field (a rolling upgrade). */
+  t?: number;
+  /** The W3C `traceparent` of the publishing work, when tracing is on. */
+  tp?: string;
   e: BusEvent;
 }
 
@@ -36,8 +41,8 @@ const silentLog: BusLogger = { warn() {}, info() {}, error() {} };
  * - Two connections: one publishes, one subscribes. The subscriber SUBSCRIBEs to a channel
  *   when the first local handler of its topic appears and UNSUBSCRIBEs when the last goes.
  * - Local delivery is at once: `publish` calls this node's handlers synchronously (as the
- *   MemoryBus does) and sends the envelope `{n: nodeId, e: event}` to Redis; this node skips
- *   its own echo by `n`. Single-node latency does not depend on Redis, and a node keeps
+ *   MemoryBus does) and sends the envelope `{n: nodeId, t: Date.now(), e: event}` to Redis; this
+ *   node skips its own echo by `n`; `t` measures the lag of the others (`onLag`). Single-node latency does not depend on Redis, and a node keeps
  *   serving its own sockets while Redis is down.
  * - Messages from other nodes reach handlers synchronously, in the order the subscriber
  *   connection receives them (per topic, the order of one publisher).
@@ -58,6 +63,7 @@ export class RedisBus implements Bus {
   private readonly sub: Redis;
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly reconnectListeners = new Set<() => void>();
+  private lagListener: ((seconds: number) => void) | null = null;
   /** The subscriber has been ready once: every later `ready` follows a loss of the connection. */
   private connectedBefore = false;
   private closed = false;
@@ -123,7 +129,13 @@ export class RedisBus implements Bus {
     if (this.closed) return;
     let payload: string | null = null;
     try {
-      payload = JSON.stringify({ n: this.nodeId, e: event } satisfies Envelope);
+      const traceparent = activeTraceparent();
+      payload = JSON.stringify({
+        n: this.nodeId,
+        t: Date.now(),
+        ...(traceparent && { tp: traceparent }),
+        e: event,
+      } satisfies Envelope);
     } catch (err) {
       this.log.error({ err, topic }, 'redis bus: event not serialisable, not sent to other nodes');
     }
@@ -164,6 +176,15 @@ export class RedisBus implements Bus {
     return () => {
       this.reconnectListeners.delete(listener);
     };
+  }
+
+  /**
+   * `listener(seconds)` for each event received from another node: how long after its publish
+   * (receipt here minus the publisher's `Date.now()`, so two nodes' clocks: skew between them
+   * adds to it or takes from it, and can make it negative). Replaces the previous listener.
+   */
+  onLag(listener: ((seconds: number) => void) | null): void {
+    this.lagListener = listener;
   }
 
   async close(): Promise<void> {
@@ -213,7 +234,27 @@ export class RedisBus implements Bus {
       return;
     }
     if (envelope.n === this.nodeId) return;
-    this.deliver(channel.slice(this.prefix.length), envelope.e);
+    if (this.lagListener && typeof envelope.t === 'number')
+      this.lagListener((Date.now() - envelope.t) / 1000);
+    const topic = channel.slice(this.prefix.length);
+    if (envelope.tp === undefined) {
+      this.deliver(topic, envelope.e);
+      return;
+    }
+    // The delivery belongs to the trace of the work that published it, on another node.
+    inSpanSync(
+      'bus.deliver',
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextOf(envelope.tp),
+        attributes: {
+          'messaging.destination.name': topic,
+          'us.node': this.nodeId,
+          'us.event': envelope.e.type,
+        },
+      },
+      () => this.deliver(topic, envelope.e),
+    );
   }
 
   private deliver(topic: string, event: BusEvent): void {

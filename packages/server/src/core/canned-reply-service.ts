@@ -1,7 +1,7 @@
 import type { CannedReply } from '@unique-support/protocol';
 import { AppError, notFound } from '../errors.ts';
 import type { Store } from '../store/store.ts';
-import type { Principal } from './principal.ts';
+import { type Principal, requireAdmin, requireAgent } from './principal.ts';
 
 export const SHORTCUT_PATTERN = /^[a-z0-9_-]{1,32}$/;
 export const CANNED_TEXT_MAX = 4000;
@@ -58,13 +58,4 @@ function checkText(text: string): string {
     throw new AppError('BAD_REQUEST', `text has 1 to ${CANNED_TEXT_MAX} characters`);
   }
   return trimmed;
-}
-
-function requireAgent(principal: Principal): void {
-  if (principal.type !== 'agent') throw new AppError('FORBIDDEN', 'agents only');
-}
-
-function requireAdmin(principal: Principal): void {
-  if (principal.type !== 'agent' || principal.role !== 'admin')
-    throw new AppError('FORBIDDEN', 'admins only');
 }

@@ -11,9 +11,10 @@ import type { Logger } from 'pino';
 import { type Bus, topics } from '../bus/bus.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { AppendResult, Store } from '../store/store.ts';
+import { inSpan } from '../observability/tracing.ts';
+import type { AppendResult, ConversationTimeline, Store } from '../store/store.ts';
 import type { MessageWriter } from './message-writer.ts';
-import { authorOf, type Principal } from './principal.ts';
+import { authorOf, type Principal, requireAgent } from './principal.ts';
 import type { Limiter } from './rate-limiter.ts';
 import type { Router } from './router.ts';
 
@@ -171,6 +172,7 @@ export class ConversationService implements BotActions {
         author: { type: 'visitor', id: visitor.id, name: name ?? visitor.name },
         text: input.text,
         clientMessageId: null,
+        receivedAt: Date.parse(now),
       },
       visitorPatch: { email: input.email, ...(name !== null && { name }), lastSeenAt: now },
     });
@@ -236,6 +238,15 @@ export class ConversationService implements BotActions {
     });
   }
 
+  /** The path of every message and what each bot turn did. Agents only. */
+  async timeline(agent: Principal, conversationId: string): Promise<ConversationTimeline> {
+    requireAgent(agent);
+    const conversation = await this.get(agent, conversationId);
+    const timeline = await this.store.conversationTimeline(agent.workspaceId, conversation.id);
+    if (!timeline) throw notFound('conversation');
+    return timeline;
+  }
+
   /** Replaces the labels (trimmed, deduplicated, at most 20 of 1–32 characters). Agents only. */
   async setLabels(
     agent: Principal,
@@ -265,6 +276,7 @@ export class ConversationService implements BotActions {
     clientMessageId: string | null,
     options: SendOptions = {},
   ): Promise<AppendResult> {
+    const receivedAt = Date.now();
     const isPrivate = options.private === true;
     if (isPrivate && principal.type !== 'agent') {
       throw new AppError('FORBIDDEN', 'only agents write private notes');
@@ -273,15 +285,21 @@ export class ConversationService implements BotActions {
     this.checkText(text, ids.length > 0);
     const attachments = await this.resolveAttachments(principal, ids);
     await this.takeVisitorRate(principal);
-    const result = await this.writer.append({
-      workspaceId: conversation.workspaceId,
-      conversationId: conversation.id,
-      author: authorOf(principal),
-      text,
-      clientMessageId,
-      ...(attachments.length > 0 && { attachments }),
-      ...(isPrivate && { private: true }),
-    });
+    const result = await inSpan(
+      'message.store',
+      { attributes: { 'us.conversation_id': conversation.id } },
+      () =>
+        this.writer.append({
+          workspaceId: conversation.workspaceId,
+          conversationId: conversation.id,
+          author: authorOf(principal),
+          text,
+          clientMessageId,
+          receivedAt,
+          ...(attachments.length > 0 && { attachments }),
+          ...(isPrivate && { private: true }),
+        }),
+    );
     if (result.created) {
       this.publishMessage(conversation, result.message);
       // A note changes nothing: no first response, no claim, no reopen, no bot turn.
@@ -612,8 +630,4 @@ export function normalizeLabels(labels: readonly string[]): string[] {
     throw new AppError('BAD_REQUEST', `at most ${LABEL_LIMITS.count} labels`);
   }
   return [...seen];
-}
-
-function requireAgent(principal: Principal): asserts principal is Extract<Principal, { type: 'agent' }> {
-  if (principal.type !== 'agent') throw new AppError('FORBIDDEN', 'agents only');
 }

@@ -3,7 +3,7 @@ import type { RetrievalIndex } from '../bot/retrieval/fallback-index.ts';
 import type { SearchHit } from '../bot/retrieval/knowledge-index.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { ArticlePatch, Store } from '../store/store.ts';
-import type { Principal } from './principal.ts';
+import { type Principal, requireAdmin, requireAgent } from './principal.ts';
 
 /** Limits of an article, in characters after trimming. */
 export const ARTICLE_LIMITS = {
@@ -33,8 +33,6 @@ export interface KnowledgeServiceOptions {
   /** After every write, once this node's index is invalidated: tells the other nodes. */
   onChanged?: (workspaceId: string) => void;
 }
-
-type Agent = Extract<Principal, { type: 'agent' }>;
 
 /**
  * The knowledge base of a workspace: articles the bot answers from. Agents read and
@@ -115,15 +113,6 @@ export class KnowledgeService {
     }
     return this.index.search(principal.workspaceId, q, { limit });
   }
-}
-
-function requireAgent(principal: Principal): asserts principal is Agent {
-  if (principal.type !== 'agent') throw new AppError('FORBIDDEN', 'agents only');
-}
-
-function requireAdmin(principal: Principal): asserts principal is Agent {
-  if (principal.type !== 'agent' || principal.role !== 'admin')
-    throw new AppError('FORBIDDEN', 'admins only');
 }
 
 function checkText(value: unknown, what: string, max: number): string {

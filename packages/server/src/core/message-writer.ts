@@ -1,9 +1,19 @@
+import type { Metrics } from '../observability/metrics.ts';
 import type { AppendResult, NewMessage, Store } from '../store/store.ts';
 
 interface Pending {
   message: NewMessage;
+  /** performance.now() when the message was accepted (for `us_message_delivery_seconds`). */
+  acceptedAt: number;
   resolve: (result: AppendResult) => void;
   reject: (err: unknown) => void;
+}
+
+export interface MessageWriterOptions {
+  /** Largest batch per transaction. @default 1000 */
+  maxBatch?: number;
+  /** Write durations and batch sizes, messages stored, and when each was accepted. */
+  metrics?: Metrics;
 }
 
 /**
@@ -17,16 +27,27 @@ export class MessageWriter {
   private queue: Pending[] = [];
   private writing: Promise<void> | null = null;
   private scheduled = false;
+  private readonly maxBatch: number;
+  private readonly metrics: Metrics | null;
 
+  /** `options` as a number is `maxBatch`. */
   constructor(
     private readonly store: Store,
-    /** Largest batch per transaction. @default 1000 */
-    private readonly maxBatch = 1000,
-  ) {}
+    options: number | MessageWriterOptions = {},
+  ) {
+    const { maxBatch = 1000, metrics } = typeof options === 'number' ? { maxBatch: options } : options;
+    this.maxBatch = maxBatch;
+    this.metrics = metrics ?? null;
+  }
 
-  append(message: NewMessage): Promise<AppendResult> {
+  /**
+   * Resolves once the message is durable. `receivedAt` (performance.now()) is when the send
+   * reached the server, when the caller knows it; it defaults to now.
+   */
+  append(message: NewMessage, receivedAt?: number): Promise<AppendResult> {
+    const acceptedAt = this.metrics ? (receivedAt ?? performance.now()) : 0;
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
+      this.queue.push({ message, acceptedAt, resolve, reject });
       this.schedule();
     });
   }
@@ -55,19 +76,36 @@ export class MessageWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
-        const results = await this.store.appendMessages(batch.map((p) => p.message));
-        for (const [i, pending] of batch.entries()) pending.resolve(results[i]!);
+        const results = await this.write(batch.map((p) => p.message));
+        for (const [i, pending] of batch.entries()) this.settle(pending, results[i]!);
       } catch {
         // One bad message (e.g. its conversation vanished) must not fail the others.
         for (const pending of batch) {
           try {
-            const [result] = await this.store.appendMessages([pending.message]);
-            pending.resolve(result!);
+            const [result] = await this.write([pending.message]);
+            this.settle(pending, result!);
           } catch (err) {
             pending.reject(err);
           }
         }
       }
     }
+  }
+
+  /** One transaction; its duration and size are observed, failed or not. */
+  private async write(messages: NewMessage[]): Promise<AppendResult[]> {
+    const metrics = this.metrics;
+    if (!metrics) return this.store.appendMessages(messages);
+    const started = performance.now();
+    try {
+      return await this.store.appendMessages(messages);
+    } finally {
+      metrics.observeStoreWrite((performance.now() - started) / 1000, messages.length);
+    }
+  }
+
+  private settle(pending: Pending, result: AppendResult): void {
+    if (result.created) this.metrics?.messageStored(result.message, pending.acceptedAt);
+    pending.resolve(result);
   }
 }

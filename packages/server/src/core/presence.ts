@@ -20,6 +20,11 @@ export interface Presence {
   /** Agents of the workspace that are `online` (may take new conversations). */
   online(workspaceId: string): Promise<Set<string>>;
   onChange(listener: (change: PresenceChange) => void): void;
+  /**
+   * Agents online (not away) with at least one socket on this node, all workspaces: what this
+   * node reports as `us_agents_online`. Cheap (memory only): read at every metrics scrape.
+   */
+  onlineHere?(): number;
   /** Releases what the presence holds (connections, timers). */
   close?(): Promise<void>;
 }
@@ -76,6 +81,12 @@ export class LocalPresence implements Presence {
 
   onChange(listener: (change: PresenceChange) => void): void {
     this.listeners.push(listener);
+  }
+
+  onlineHere(): number {
+    let count = 0;
+    for (const entry of this.agents.values()) if (!entry.away) count++;
+    return count;
   }
 
   private emit(change: PresenceChange): void {

@@ -20,6 +20,8 @@ export interface RedisPresenceOptions {
 interface LocalAgent {
   workspaceId: string;
   sockets: number;
+  /** Away as last seen by this node (its own connects and status changes); for `onlineHere`. */
+  away: boolean;
 }
 
 /** Deletes the lock only if it still holds this token. */
@@ -85,7 +87,7 @@ export class RedisPresence implements Presence {
       this.enqueue(() => this.write(workspaceId, agentId));
       return;
     }
-    this.local.set(agentId, { workspaceId, sockets: 1 });
+    this.local.set(agentId, { workspaceId, sockets: 1, away: false });
     this.enqueue(async () => {
       try {
         await this.write(workspaceId, agentId);
@@ -97,7 +99,10 @@ export class RedisPresence implements Presence {
       } catch (err) {
         this.log.warn({ err }, 'redis presence: write failed');
       }
-      this.emit({ workspaceId, agentId, status: await this.status(workspaceId, agentId) });
+      const status = await this.status(workspaceId, agentId);
+      const entry = this.local.get(agentId);
+      if (entry) entry.away = status === 'away';
+      this.emit({ workspaceId, agentId, status });
     });
   }
 
@@ -129,6 +134,8 @@ export class RedisPresence implements Presence {
       const key = this.awayKey(workspaceId);
       const changed =
         status === 'away' ? await this.redis.sadd(key, agentId) : await this.redis.srem(key, agentId);
+      const entry = this.local.get(agentId);
+      if (entry) entry.away = status === 'away';
       if (changed > 0) this.emit({ workspaceId, agentId, status });
     });
   }
@@ -145,6 +152,13 @@ export class RedisPresence implements Presence {
 
   onChange(listener: (change: PresenceChange) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** This node's agents (their sockets here), less those this node saw choose `away`. */
+  onlineHere(): number {
+    let count = 0;
+    for (const entry of this.local.values()) if (!entry.away) count++;
+    return count;
   }
 
   /**

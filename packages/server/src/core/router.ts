@@ -1,5 +1,6 @@
 import type { Conversation } from '@unique-support/protocol';
 import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { Presence } from './presence.ts';
 
@@ -23,7 +24,13 @@ export class Router {
     private readonly log: Logger,
     private readonly exclusive: (workspaceId: string, run: () => Promise<void>) => Promise<void> = (_, run) =>
       run(),
-  ) {}
+    /** `us_queue_wait_seconds` per assignment; `us_queue_length` read from the store at each scrape. */
+    private readonly metrics?: Metrics,
+  ) {
+    // One indexed query (partial index on queued conversations) per scrape, not per event:
+    // exact across nodes and workspaces, whoever changed the queue.
+    metrics?.setQueueLengthSource(async () => (await store.listQueued()).length);
+  }
 
   /** Routes the workspace's queue soon; resolves when that run is over. Never rejects. */
   route(workspaceId: string): Promise<void> {
@@ -68,6 +75,7 @@ export class Router {
         { status: ['queued'] },
       );
       if (!assigned) continue;
+      this.metrics?.observeQueueWait(conversation.queuedAt);
       load.set(agent.id, (load.get(agent.id) ?? 0) + 1);
       this.lastAssigned.set(agent.id, ++this.assignments);
       this.onAssigned(assigned);

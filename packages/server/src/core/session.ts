@@ -3,6 +3,7 @@ import {
   type ClientFrame,
   type ClientFrameType,
   type Conversation,
+  type Message,
   PROTOCOL_VERSION,
   type ServerFrame,
 } from '@unique-support/protocol';
@@ -13,6 +14,7 @@ import { type Bus, type BusEvent, topics } from '../bus/bus.ts';
 const asFrame = (event: BusEvent) => event as ServerFrame;
 
 import { AppError, toAppError } from '../errors.ts';
+import { inSpan, SpanKind } from '../observability/tracing.ts';
 import type { Store } from '../store/store.ts';
 import { type ConversationService, visitorView } from './conversation-service.ts';
 import type { Presence } from './presence.ts';
@@ -31,6 +33,8 @@ export interface SessionDeps {
   presence: Presence;
   heartbeatMs: number;
   onError?: (err: unknown) => void;
+  /** Told when a message is sent to someone other than its author (the timeline's "delivered"). */
+  deliveries?: { delivered(message: Message): void };
 }
 
 /** Most conversations one connection may follow at once. */
@@ -141,7 +145,15 @@ export class Session {
       );
       return;
     }
-    this.dispatch(frame as ClientFrame).catch((err) => {
+    const dispatched =
+      type === 'message.send'
+        ? inSpan(
+            'ws message.send',
+            { kind: SpanKind.SERVER, attributes: { 'us.principal': this.principal.type } },
+            () => this.dispatch(frame as ClientFrame),
+          )
+        : this.dispatch(frame as ClientFrame);
+    dispatched.catch((err) => {
       const appError = toAppError(err);
       if (appError.code === 'INTERNAL') this.deps.onError?.(err);
       this.sendError(appError, ref);
@@ -266,6 +278,7 @@ export class Session {
         return;
       }
       subscription.delivered = seq;
+      this.noteDelivery(event.message);
     } else if (!this.wants(event)) {
       return;
     }
@@ -293,6 +306,7 @@ export class Session {
           break;
         this.send({ type: 'message.created', message });
         subscription.delivered = message.seq;
+        this.noteDelivery(message);
       }
       if (page.length < REPLAY_PAGE) {
         if (!subscription.stale) break;
@@ -302,6 +316,12 @@ export class Session {
     const held = subscription.held;
     subscription.held = null;
     for (const event of held) this.deliver(conversationId, subscription, event);
+  }
+
+  private noteDelivery(message: Message): void {
+    const { author } = message;
+    if (author.type === this.principal.type && author.id === this.principal.id) return;
+    this.deps.deliveries?.delivered(message);
   }
 
   /** Relayed events a client gets from a conversation topic. */

@@ -2,7 +2,7 @@ import type { Webhook, WebhookEventType } from '@unique-support/protocol';
 import { AppError, notFound } from '../errors.ts';
 import { randomSecret } from '../ids.ts';
 import type { Store, WebhookRecord } from '../store/store.ts';
-import type { Principal } from './principal.ts';
+import { type Principal, requireAdmin } from './principal.ts';
 
 /** Most webhooks one workspace may have. */
 export const MAX_WEBHOOKS = 20;
@@ -62,8 +62,3 @@ function checkUrl(text: string): string {
 }
 
 const withoutSecret = ({ secret: _, ...webhook }: WebhookRecord): Webhook => webhook;
-
-function requireAdmin(principal: Principal): void {
-  if (principal.type !== 'agent' || principal.role !== 'admin')
-    throw new AppError('FORBIDDEN', 'admins only');
-}

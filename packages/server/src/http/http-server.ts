@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Span } from '@opentelemetry/api';
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@unique-support/protocol';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -14,17 +15,20 @@ import type { CannedReplyService } from '../core/canned-reply-service.ts';
 import type { ConversationService } from '../core/conversation-service.ts';
 import type { KnowledgeService } from '../core/knowledge-service.ts';
 import type { Principal } from '../core/principal.ts';
+import type { ReportService } from '../core/report-service.ts';
 import type { UploadService } from '../core/upload-service.ts';
 import type { WebhookService } from '../core/webhook-service.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { endHttpSpan, startHttpSpan } from '../observability/tracing.ts';
 import type { Store } from '../store/store.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assistRoutes } from './routes/assist.ts';
 import { cannedReplyRoutes } from './routes/canned-replies.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { visitorRoutes } from './routes/visitors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -43,6 +47,7 @@ export interface HttpDeps {
   cannedReplies: CannedReplyService;
   webhooks: WebhookService;
   assist: AgentAssist;
+  reports: ReportService;
   /** Set with several nodes: route rate limits (login) count across all of them. */
   redis?: Redis | null;
   /** Prefix of the Redis keys. @default `us:` */
@@ -88,10 +93,22 @@ export async function buildHttpServer(deps: HttpDeps) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler());
-  app.addHook('onSend', async (request, reply) => {
+  // A trace per request when tracing is on (a `traceparent` header continues the caller's).
+  const spans = new WeakMap<FastifyRequest, Span>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    const traced = startHttpSpan(request.method, request.url.split('?')[0]!, request.headers);
+    if (!traced) return done();
+    spans.set(request, traced.span);
+    traced.run(done);
+  });
+  const countMessage = restMessageCounter(deps.metrics);
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    if (reply.statusCode === 201) countMessage(request.routeOptions.url, payload);
   });
   app.addHook('onResponse', async (request, reply) => {
+    const span = spans.get(request);
+    if (span) endHttpSpan(span, request.method, request.routeOptions.url, reply.statusCode);
     deps.metrics.httpRequests
       .labels(request.method, request.routeOptions.url ?? 'unknown', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
@@ -159,8 +176,38 @@ export async function buildHttpServer(deps: HttpDeps) {
   await app.register(uploadRoutes, { prefix: '/api/v1', ...deps });
   await app.register(cannedReplyRoutes, { prefix: '/api/v1', ...deps });
   await app.register(webhookRoutes, { prefix: '/api/v1', ...deps });
+  await app.register(reportRoutes, { prefix: '/api/v1', ...deps });
   await app.register(staticRoutes, { store: deps.store });
   return app;
+}
+
+/** What `POST .../messages` answers: the message's author type follows (its schema's key order). */
+const AUTHOR_TYPE_KEY = '"author":{"type":"';
+
+/**
+ * `us_messages_received_total{channel="rest"}` from the responses that stored a message (201):
+ * `POST /conversations/:id/messages` (author type read from the serialised answer, as the route
+ * sends it) and offline messages (a visitor's, stored with their conversation in one
+ * transaction, outside the message writer: counted as stored here too).
+ */
+function restMessageCounter(metrics: Metrics) {
+  const received = {
+    agent: metrics.messagesReceived.labels('rest', 'agent'),
+    visitor: metrics.messagesReceived.labels('rest', 'visitor'),
+  };
+  const storedOffline = metrics.messagesStored.labels('visitor');
+  return (route: string | undefined, payload: unknown): void => {
+    if (route === '/api/v1/conversations/:id/messages') {
+      if (typeof payload !== 'string') return;
+      const at = payload.indexOf(AUTHOR_TYPE_KEY);
+      if (at >= 0) {
+        (payload.startsWith('agent', at + AUTHOR_TYPE_KEY.length) ? received.agent : received.visitor).inc();
+      }
+    } else if (route === '/api/v1/widget/offline-message') {
+      received.visitor.inc();
+      storedOffline.inc();
+    }
+  };
 }
 
 const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {

@@ -4,6 +4,7 @@ import {
   Attachment,
   AttachmentIds,
   Attributes,
+  Author,
   CannedReply,
   Conversation,
   ConversationStatus,
@@ -265,3 +266,107 @@ export const WebhookCreatedResponse = Type.Object({
   }),
 });
 export const WebhooksResponse = Type.Object({ webhooks: Type.Array(Webhook) });
+
+const NullableIso = Type.Union([Type.String(), Type.Null()]);
+const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
+
+/** What one bot turn did (see `bot/bot-turn.ts`). */
+const BotTurn = Type.Object({
+  conversationId: Type.String(),
+  questionSeq: Type.Integer(),
+  answerSeq: NullableInteger,
+  outcome: Type.Union([
+    Type.Literal('llm'),
+    Type.Literal('cache'),
+    Type.Literal('rules'),
+    Type.Literal('knowledge'),
+    Type.Literal('no-answer'),
+    Type.Literal('handoff'),
+    Type.Literal('refusal'),
+    Type.Literal('interrupted'),
+    Type.Literal('error'),
+  ]),
+  cache: Type.Union([Type.Literal('exact'), Type.Literal('semantic'), Type.Literal('miss'), Type.Null()]),
+  articles: Type.Array(Type.Object({ articleId: Type.String(), title: Type.String(), score: Type.Number() })),
+  model: Type.Union([
+    Type.Object({
+      provider: Type.String(),
+      model: Type.String(),
+      firstTokenMs: NullableInteger,
+      totalMs: Type.Integer(),
+      promptTokens: Type.Integer(),
+      completionTokens: Type.Integer(),
+      tokensEstimated: Type.Boolean(),
+      costUsd: Type.Number(),
+      complete: Type.Boolean(),
+    }),
+    Type.Null(),
+  ]),
+  failedProviders: Type.Array(Type.Object({ provider: Type.String(), reason: Type.String() })),
+  handedOff: Type.Boolean(),
+  startedAt: Type.String(),
+  durationMs: Type.Integer(),
+});
+
+export const TimelineResponse = Type.Object({
+  timeline: Type.Object({
+    messages: Type.Array(
+      Type.Object({
+        seq: Type.Integer(),
+        messageId: Type.String(),
+        author: Author,
+        private: Type.Boolean(),
+        receivedAt: NullableIso,
+        storedAt: Type.String(),
+        deliveredAt: NullableIso,
+      }),
+    ),
+    botTurns: Type.Array(BotTurn),
+  }),
+});
+
+export const ReportQuery = Type.Object(
+  {
+    from: Type.String({ description: 'first UTC day, YYYY-MM-DD' }),
+    to: Type.String({ description: 'last UTC day, YYYY-MM-DD (included)' }),
+  },
+  { additionalProperties: false },
+);
+
+const Duration = Type.Object({
+  count: Type.Integer(),
+  medianSeconds: Type.Union([Type.Number(), Type.Null()]),
+  p90Seconds: Type.Union([Type.Number(), Type.Null()]),
+  averageSeconds: Type.Union([Type.Number(), Type.Null()]),
+});
+
+const ReportFigures = {
+  conversations: Type.Integer(),
+  resolved: Type.Integer(),
+  firstResponse: Duration,
+  resolution: Duration,
+  csat: Type.Object({
+    count: Type.Integer(),
+    average: Type.Union([Type.Number(), Type.Null()]),
+    scores: Type.Array(Type.Integer(), { minItems: 5, maxItems: 5 }),
+  }),
+  bot: Type.Object({
+    conversations: Type.Integer(),
+    deflected: Type.Integer(),
+    deflectionRate: Type.Union([Type.Number(), Type.Null()]),
+    turns: Type.Integer(),
+    llmCalls: Type.Integer(),
+    cacheHits: Type.Integer(),
+    costUsd: Type.Number(),
+    costSavedUsd: Type.Number(),
+  }),
+};
+
+export const ReportResponse = Type.Object({
+  report: Type.Object({
+    from: Type.String(),
+    to: Type.String(),
+    totals: Type.Object(ReportFigures),
+    days: Type.Array(Type.Object({ date: Type.String(), ...ReportFigures })),
+  }),
+});

@@ -7,6 +7,7 @@ import {
   type Visitor,
   type Workspace,
 } from '@unique-support/protocol';
+import type { BotTurn } from '../bot/bot-turn.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type {
@@ -19,6 +20,8 @@ import type {
   ConversationExpectation,
   ConversationFilter,
   ConversationPatch,
+  ConversationTimeline,
+  Delivery,
   MessageQuery,
   NewAgent,
   NewArticle,
@@ -30,12 +33,22 @@ import type {
   NewVisitor,
   NewWebhook,
   NewWorkspace,
+  ReportRows,
   Store,
   VisitorPatch,
   WebhookRecord,
   WorkspacePatch,
 } from './store.ts';
-import { CONVERSATION_LIMIT, clampLimit, containsText, MESSAGE_LIMIT, pickDefined } from './store-helpers.ts';
+import {
+  CONVERSATION_LIMIT,
+  clampLimit,
+  containsText,
+  iso,
+  isoOrNull,
+  MESSAGE_LIMIT,
+  pickDefined,
+  toMs,
+} from './store-helpers.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
 const nowIso = () => new Date().toISOString();
@@ -60,8 +73,15 @@ const CONVERSATION_PATCH_KEYS = [
   'labels',
 ] as const;
 
+/** When a message was received and first delivered (ms), null when unknown. */
+interface MessageTimes {
+  receivedAt: number | null;
+  deliveredAt: number | null;
+}
+
 interface ConversationLog {
   messages: Message[]; // index = seq - 1
+  times: MessageTimes[]; // index = seq - 1
   byClientId: Map<string, Message>;
 }
 
@@ -80,6 +100,8 @@ export class MemoryStore implements Store {
   private readonly attachments = new Map<string, AttachmentRecord>();
   private readonly cannedReplies = new Map<string, CannedReply>();
   private readonly webhooks = new Map<string, WebhookRecord>();
+  /** In the order recorded (SQL: rowid / ord), startedAt normalised to milliseconds. */
+  private readonly botTurns: BotTurn[] = [];
 
   async init(): Promise<void> {}
 
@@ -251,7 +273,7 @@ export class MemoryStore implements Store {
       labels: [],
     };
     this.conversations.set(conversation.id, conversation);
-    this.logs.set(conversation.id, { messages: [], byClientId: new Map() });
+    this.logs.set(conversation.id, { messages: [], times: [], byClientId: new Map() });
     return copy(conversation);
   }
 
@@ -351,6 +373,7 @@ export class MemoryStore implements Store {
         ...(input.private === true && { private: true }),
       };
       log.messages.push(message);
+      log.times.push({ receivedAt: input.receivedAt ?? null, deliveredAt: null });
       if (clientMessageId !== null) log.byClientId.set(clientMessageId, message);
       this.conversations.set(conversation.id, {
         ...conversation,
@@ -360,6 +383,79 @@ export class MemoryStore implements Store {
       results.push({ message: copy(message), created: true });
     }
     return results;
+  }
+
+  async markDelivered(deliveries: readonly Delivery[]): Promise<void> {
+    for (const delivery of deliveries) {
+      const times = this.logs.get(delivery.conversationId)?.times[delivery.seq - 1];
+      if (times && times.deliveredAt === null) times.deliveredAt = delivery.at;
+    }
+  }
+
+  async recordBotTurn(turn: BotTurn): Promise<void> {
+    if (!scoped(this.conversations, turn.workspaceId, turn.conversationId)) throw notFound('conversation');
+    // Normalised as the SQL stores keep it (milliseconds); throws on an invalid time before storing.
+    const startedAt = iso(toMs(turn.startedAt));
+    this.botTurns.push({ ...copy(turn), startedAt });
+  }
+
+  async conversationTimeline(
+    workspaceId: string,
+    conversationId: string,
+  ): Promise<ConversationTimeline | null> {
+    if (!scoped(this.conversations, workspaceId, conversationId)) return null;
+    const log = this.logs.get(conversationId)!;
+    return {
+      messages: log.messages.map((m, i) => ({
+        seq: m.seq,
+        messageId: m.id,
+        author: copy(m.author),
+        private: m.private === true,
+        receivedAt: isoOrNull(log.times[i]!.receivedAt),
+        storedAt: m.createdAt,
+        deliveredAt: isoOrNull(log.times[i]!.deliveredAt),
+      })),
+      // Stable: equal (questionSeq, startedAt) keep the order recorded.
+      botTurns: this.botTurns
+        .filter((t) => t.conversationId === conversationId)
+        .sort((a, b) => a.questionSeq - b.questionSeq || Date.parse(a.startedAt) - Date.parse(b.startedAt))
+        .map(copy),
+    };
+  }
+
+  async reportRows(workspaceId: string, from: string, to: string): Promise<ReportRows> {
+    const [start, end] = [toMs(from), toMs(to)];
+    const inPeriod = (at: string) => {
+      const ms = Date.parse(at);
+      return ms >= start && ms < end;
+    };
+    const rows: ReportRows = { conversations: [], botTurns: [] };
+    const conversations = [...this.conversations.values()].filter((c) => c.workspaceId === workspaceId);
+    for (const c of oldestFirst(conversations, (c) => c.createdAt)) {
+      if (inPeriod(c.createdAt)) {
+        rows.conversations.push({
+          id: c.id,
+          status: c.status,
+          assigneeId: c.assigneeId,
+          createdAt: c.createdAt,
+          queuedAt: c.queuedAt,
+          firstResponseAt: c.firstResponseAt,
+          resolvedAt: c.resolvedAt,
+          rating: copy(c.rating),
+        });
+      }
+    }
+    const turns = this.botTurns.filter((t) => t.workspaceId === workspaceId && inPeriod(t.startedAt));
+    for (const t of turns.sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))) {
+      rows.botTurns.push({
+        conversationId: t.conversationId,
+        outcome: t.outcome,
+        startedAt: t.startedAt,
+        handedOff: t.handedOff,
+        costUsd: t.model?.costUsd ?? 0,
+      });
+    }
+    return rows;
   }
 
   async listMessages(query: MessageQuery): Promise<Message[]> {

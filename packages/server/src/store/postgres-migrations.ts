@@ -171,6 +171,39 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX conversations_assigned ON conversations (workspace_id, assignee_id) WHERE status = 'assigned';
     `,
   },
+  {
+    version: 5,
+    name: 'message timings, bot turns (the conversation timeline and the reports)',
+    sql: `
+      -- When the server received a message, and when it first reached someone other than its
+      -- author; NULL: unknown (stored before timings were kept) or not delivered yet.
+      ALTER TABLE messages ADD COLUMN received_at BIGINT;
+      ALTER TABLE messages ADD COLUMN delivered_at BIGINT;
+
+      -- What one bot turn did. provider and cost_usd (0 without a model call) repeat the model
+      -- call's for the reports; details is { articles, model, failedProviders }.
+      CREATE TABLE bot_turns (
+        id TEXT PRIMARY KEY,
+        ord BIGINT GENERATED ALWAYS AS IDENTITY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+        conversation_id TEXT NOT NULL REFERENCES conversations (id),
+        question_seq INTEGER NOT NULL,
+        answer_seq INTEGER,
+        outcome TEXT NOT NULL,
+        cache TEXT,
+        handed_off BOOLEAN NOT NULL,
+        provider TEXT,
+        cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+        started_at BIGINT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        details JSONB NOT NULL
+      );
+      CREATE INDEX bot_turns_conversation ON bot_turns (conversation_id, question_seq, started_at, ord);
+      CREATE INDEX bot_turns_started ON bot_turns (workspace_id, started_at, ord);
+
+      CREATE INDEX conversations_created ON conversations (workspace_id, created_at, ord);
+    `,
+  },
 ];
 
 /** The advisory lock every migrating process takes (an arbitrary constant, per database). */

@@ -187,6 +187,132 @@ if (!available) {
       expect((await a.getConversation(ws.id, other.id))!.lastSeq).toBe(40);
     });
 
+    it('upgrades a version 4 database: messages keep null timings, then get them; bot turns work', async () => {
+      const schema = await freshSchema();
+      const pool = poolFor(schema);
+      await migratePostgres(
+        pool,
+        postgresMigrations.filter((m) => m.version <= 4),
+      );
+      await pool.query(`
+        INSERT INTO workspaces (id, name, widget_key, bot_enabled, created_at) VALUES ('ws_1', 'Acme', 'wk_1', true, 0);
+        INSERT INTO visitors (id, workspace_id, attributes, created_at, last_seen_at) VALUES ('vi_1', 'ws_1', '{}', 0, 0);
+        INSERT INTO conversations (id, workspace_id, visitor_id, status, created_at, updated_at, last_seq)
+          VALUES ('cv_1', 'ws_1', 'vi_1', 'bot', 1000, 1000, 2);
+        INSERT INTO messages (id, conversation_id, seq, author_type, author_id, text, created_at, is_private)
+          VALUES ('msg_1', 'cv_1', 1, 'visitor', 'vi_1', 'hi', 1000, false),
+            ('msg_2', 'cv_1', 2, 'agent', 'ag_1', 'note', 2000, true);
+      `);
+      const store = await openStore(schema.url);
+      expect(await migrationRows(schema)).toEqual(
+        postgresMigrations.map((m) => ({ version: m.version, name: m.name })),
+      );
+      const timing = (seq: number, deliveredAt: string | null) => ({
+        seq,
+        messageId: `msg_${seq}`,
+        author:
+          seq === 1 ? { type: 'visitor', id: 'vi_1', name: null } : { type: 'agent', id: 'ag_1', name: null },
+        private: seq === 2,
+        receivedAt: null,
+        storedAt: new Date(seq * 1000).toISOString(),
+        deliveredAt,
+      });
+      expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
+        messages: [timing(1, null), timing(2, null)],
+        botTurns: [],
+      });
+      await store.markDelivered([{ conversationId: 'cv_1', seq: 1, at: 1500 }]);
+      const turn = {
+        workspaceId: 'ws_1',
+        conversationId: 'cv_1',
+        questionSeq: 1,
+        answerSeq: null,
+        outcome: 'no-answer' as const,
+        cache: 'miss' as const,
+        articles: [],
+        model: null,
+        failedProviders: [],
+        handedOff: true,
+        startedAt: new Date(1100).toISOString(),
+        durationMs: 40,
+      };
+      await store.recordBotTurn(turn);
+      expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
+        messages: [timing(1, new Date(1500).toISOString()), timing(2, null)],
+        botTurns: [turn],
+      });
+      expect(
+        (await store.reportRows('ws_1', new Date(0).toISOString(), new Date(5000).toISOString())).botTurns,
+      ).toEqual([
+        {
+          conversationId: 'cv_1',
+          outcome: 'no-answer',
+          startedAt: turn.startedAt,
+          handedOff: true,
+          costUsd: 0,
+        },
+      ]);
+    });
+
+    it('two stores marking the same messages at once, in opposite orders: no error, each message keeps one time', async () => {
+      const schema = await freshSchema();
+      const a = await openStore(schema.url);
+      const b = await openStore(schema.url);
+      const ws = await a.createWorkspace({ name: 'Acme', widgetKey: 'wk_deliver', botEnabled: false });
+      const visitor = await a.createVisitor({
+        workspaceId: ws.id,
+        name: null,
+        email: null,
+        attributes: {},
+        pageUrl: null,
+        ip: null,
+      });
+      const conversations = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          a.createConversation({ workspaceId: ws.id, visitorId: visitor.id, status: 'bot', queuedAt: null }),
+        ),
+      );
+      for (const c of conversations) {
+        await a.appendMessages(
+          Array.from({ length: 250 }, (_, i) => ({
+            workspaceId: ws.id,
+            conversationId: c.id,
+            author: { type: 'visitor' as const, id: visitor.id, name: null },
+            text: `m${i}`,
+            clientMessageId: null,
+          })),
+        );
+      }
+      const all = conversations.flatMap((c) =>
+        Array.from({ length: 250 }, (_, i) => ({ conversationId: c.id, seq: i + 1 })),
+      );
+      const timeA = 1_000_000;
+      const timeB = 2_000_000;
+      // Several overlapping batches from each store, in flight together, in opposite orders.
+      const rounds = Array.from({ length: 5 }, (_, k) => [
+        a.markDelivered(all.slice(k * 100).map((d) => ({ ...d, at: timeA }))),
+        b.markDelivered(
+          all
+            .slice(0, 1000 - k * 100)
+            .reverse()
+            .map((d) => ({ ...d, at: timeB })),
+        ),
+      ]).flat();
+      await expect(Promise.all(rounds)).resolves.toBeDefined();
+
+      const times = new Set([new Date(timeA).toISOString(), new Date(timeB).toISOString()]);
+      const marked = async () =>
+        (await Promise.all(conversations.map((c) => a.conversationTimeline(ws.id, c.id)))).flatMap((t) =>
+          t!.messages.map((m) => m.deliveredAt),
+        );
+      const first = await marked();
+      expect(first).toHaveLength(1000);
+      for (const at of first) expect(times.has(at!)).toBe(true);
+      // A later batch from either store moves nothing.
+      await b.markDelivered(all.map((d) => ({ ...d, at: 3_000_000 })));
+      expect(await marked()).toEqual(first);
+    });
+
     it('a unique e-mail across stores maps to CONFLICT', async () => {
       const schema = await freshSchema();
       const a = await openStore(schema.url);

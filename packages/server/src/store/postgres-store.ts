@@ -14,6 +14,7 @@ import {
   type Workspace,
 } from '@unique-support/protocol';
 import pg from 'pg';
+import type { BotTurn } from '../bot/bot-turn.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { migratePostgres } from './postgres-migrations.ts';
@@ -27,7 +28,10 @@ import type {
   ConversationExpectation,
   ConversationFilter,
   ConversationPatch,
+  ConversationTimeline,
+  Delivery,
   MessageQuery,
+  MessageTiming,
   NewAgent,
   NewArticle,
   NewAttachment,
@@ -38,6 +42,7 @@ import type {
   NewVisitor,
   NewWebhook,
   NewWorkspace,
+  ReportRows,
   Store,
   VisitorPatch,
   WebhookRecord,
@@ -128,6 +133,59 @@ interface MessageRow {
   interrupted: boolean;
   attachments: Attachment[] | null;
   is_private: boolean;
+}
+
+/** A message as inserted: with the time the server received it (not read back with the message). */
+interface NewMessageRow extends MessageRow {
+  received_at: number | null;
+}
+
+interface MessageTimingRow {
+  id: string;
+  seq: number;
+  author_type: AuthorType;
+  author_id: string | null;
+  author_name: string | null;
+  is_private: boolean;
+  received_at: number | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+/** What a bot turn keeps in its `details` column. */
+type BotTurnDetails = Pick<BotTurn, 'articles' | 'model' | 'failedProviders'>;
+
+interface BotTurnRow {
+  workspace_id: string;
+  conversation_id: string;
+  question_seq: number;
+  answer_seq: number | null;
+  outcome: BotTurn['outcome'];
+  cache: BotTurn['cache'];
+  handed_off: boolean;
+  started_at: number;
+  duration_ms: number;
+  details: BotTurnDetails;
+}
+
+type ReportConversationRow = Pick<
+  ConversationRow,
+  | 'id'
+  | 'status'
+  | 'assignee_id'
+  | 'created_at'
+  | 'queued_at'
+  | 'first_response_at'
+  | 'resolved_at'
+  | 'rating'
+>;
+
+interface ReportBotTurnRow {
+  conversation_id: string;
+  outcome: BotTurn['outcome'];
+  started_at: number;
+  handed_off: boolean;
+  cost_usd: number;
 }
 
 interface AttachmentRow {
@@ -234,6 +292,31 @@ const toMessage = (r: MessageRow): Message => ({
   ...(r.interrupted && { interrupted: true }),
   ...(r.attachments !== null && { attachments: r.attachments }),
   ...(r.is_private && { private: true }),
+});
+
+const toMessageTiming = (r: MessageTimingRow): MessageTiming => ({
+  seq: r.seq,
+  messageId: r.id,
+  author: { type: r.author_type, id: r.author_id, name: r.author_name },
+  private: r.is_private,
+  receivedAt: isoOrNull(r.received_at),
+  storedAt: iso(r.created_at),
+  deliveredAt: isoOrNull(r.delivered_at),
+});
+
+const toBotTurn = (r: BotTurnRow): BotTurn => ({
+  workspaceId: r.workspace_id,
+  conversationId: r.conversation_id,
+  questionSeq: r.question_seq,
+  answerSeq: r.answer_seq,
+  outcome: r.outcome,
+  cache: r.cache,
+  articles: r.details.articles,
+  model: r.details.model,
+  failedProviders: r.details.failedProviders,
+  handedOff: r.handed_off,
+  startedAt: iso(r.started_at),
+  durationMs: r.duration_ms,
 });
 
 const toAttachment = (r: AttachmentRow): AttachmentRecord => ({
@@ -736,6 +819,129 @@ export class PostgresStore implements Store {
     return this.transaction((client) => this.append(client, batch));
   }
 
+  async markDelivered(deliveries: readonly Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    // The first delivery of a message in the batch wins, as it would one statement after another.
+    const first = new Map<string, Delivery>();
+    for (const d of deliveries) {
+      const key = `${d.seq} ${d.conversationId}`;
+      if (!first.has(key)) first.set(key, d);
+    }
+    const batch = [...first.values()];
+    // One statement for the batch. Each delivery finds its message through the unique index
+    // messages_seq: the LATERAL subquery (with its lock, it cannot be flattened) keeps the planner
+    // from hashing the whole table for large batches. Nodes mark the same messages at about the
+    // same time: a row another batch has locked is skipped (that batch is giving it its first
+    // delivery), so batches never wait on each other and cannot deadlock.
+    await this.db.query(
+      `UPDATE messages m SET delivered_at = t.at
+       FROM (
+         SELECT target.id, d.at
+         FROM unnest($1::text[], $2::int[], $3::bigint[]) AS d (conversation_id, seq, at)
+         CROSS JOIN LATERAL (
+           SELECT id FROM messages
+           WHERE conversation_id = d.conversation_id AND seq = d.seq AND delivered_at IS NULL
+           FOR UPDATE SKIP LOCKED
+         ) target
+       ) t
+       WHERE m.id = t.id`,
+      [batch.map((d) => d.conversationId), batch.map((d) => d.seq), batch.map((d) => d.at)],
+    );
+  }
+
+  async recordBotTurn(turn: BotTurn): Promise<void> {
+    const details: BotTurnDetails = {
+      articles: turn.articles,
+      model: turn.model,
+      failedProviders: turn.failedProviders,
+    };
+    // Only for a conversation of the turn's workspace: 0 rows inserted otherwise.
+    const result = await this.db.query(
+      `INSERT INTO bot_turns (id, workspace_id, conversation_id, question_seq, answer_seq, outcome, cache,
+         handed_off, provider, cost_usd, started_at, duration_ms, details)
+       SELECT $1, workspace_id, id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb
+       FROM conversations WHERE id = $3 AND workspace_id = $2`,
+      [
+        newId('bt'),
+        turn.workspaceId,
+        turn.conversationId,
+        turn.questionSeq,
+        turn.answerSeq,
+        turn.outcome,
+        turn.cache,
+        turn.handedOff,
+        turn.model?.provider ?? null,
+        turn.model?.costUsd ?? 0,
+        toMs(turn.startedAt),
+        turn.durationMs,
+        json(details),
+      ],
+    );
+    if (!result.rowCount) throw notFound('conversation');
+  }
+
+  async conversationTimeline(
+    workspaceId: string,
+    conversationId: string,
+  ): Promise<ConversationTimeline | null> {
+    const found = await this.db.query('SELECT 1 FROM conversations WHERE id = $1 AND workspace_id = $2', [
+      conversationId,
+      workspaceId,
+    ]);
+    if (!found.rowCount) return null;
+    const [messages, botTurns] = await Promise.all([
+      this.db.query<MessageTimingRow>(
+        `SELECT id, seq, author_type, author_id, author_name, is_private, received_at, created_at, delivered_at
+         FROM messages WHERE conversation_id = $1 ORDER BY seq`,
+        [conversationId],
+      ),
+      this.db.query<BotTurnRow>(
+        `SELECT workspace_id, conversation_id, question_seq, answer_seq, outcome, cache, handed_off, started_at,
+           duration_ms, details
+         FROM bot_turns WHERE conversation_id = $1 ORDER BY question_seq, started_at, ord`,
+        [conversationId],
+      ),
+    ]);
+    return { messages: messages.rows.map(toMessageTiming), botTurns: botTurns.rows.map(toBotTurn) };
+  }
+
+  async reportRows(workspaceId: string, from: string, to: string): Promise<ReportRows> {
+    const params = [workspaceId, toMs(from), toMs(to)];
+    const [conversations, botTurns] = await Promise.all([
+      this.db.query<ReportConversationRow>(
+        `SELECT id, status, assignee_id, created_at, queued_at, first_response_at, resolved_at, rating
+         FROM conversations WHERE workspace_id = $1 AND created_at >= $2 AND created_at < $3
+         ORDER BY created_at, ord`,
+        params,
+      ),
+      this.db.query<ReportBotTurnRow>(
+        `SELECT conversation_id, outcome, started_at, handed_off, cost_usd
+         FROM bot_turns WHERE workspace_id = $1 AND started_at >= $2 AND started_at < $3
+         ORDER BY started_at, ord`,
+        params,
+      ),
+    ]);
+    return {
+      conversations: conversations.rows.map((r) => ({
+        id: r.id,
+        status: r.status,
+        assigneeId: r.assignee_id,
+        createdAt: iso(r.created_at),
+        queuedAt: isoOrNull(r.queued_at),
+        firstResponseAt: isoOrNull(r.first_response_at),
+        resolvedAt: isoOrNull(r.resolved_at),
+        rating: r.rating,
+      })),
+      botTurns: botTurns.rows.map((r) => ({
+        conversationId: r.conversation_id,
+        outcome: r.outcome,
+        startedAt: iso(r.started_at),
+        handedOff: r.handed_off,
+        costUsd: r.cost_usd,
+      })),
+    };
+  }
+
   async listMessages(query: MessageQuery): Promise<Message[]> {
     const { rows } = await this.db.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
@@ -989,7 +1195,7 @@ export class PostgresStore implements Store {
     }
 
     const results: AppendResult[] = [];
-    const rows: MessageRow[] = [];
+    const rows: NewMessageRow[] = [];
     for (const input of batch) {
       const conversation = touched.get(input.conversationId)!;
       const clientMessageId = input.clientMessageId ?? null;
@@ -1002,7 +1208,7 @@ export class PostgresStore implements Store {
       }
       conversation.lastSeq += 1;
       conversation.advanced = true;
-      const row: MessageRow = {
+      const row: NewMessageRow = {
         id: input.id ?? newId('msg'),
         conversation_id: input.conversationId,
         seq: conversation.lastSeq,
@@ -1015,6 +1221,7 @@ export class PostgresStore implements Store {
         interrupted: input.interrupted === true,
         attachments: input.attachments?.length ? structuredClone(input.attachments) : null,
         is_private: input.private === true,
+        received_at: input.receivedAt ?? null,
       };
       rows.push(row);
       const message = toMessage(row);
@@ -1026,13 +1233,13 @@ export class PostgresStore implements Store {
       // One statement for the whole batch: a column array per parameter.
       await client.query(
         `INSERT INTO messages (id, conversation_id, seq, author_type, author_id, author_name, text,
-           client_message_id, created_at, interrupted, attachments, is_private)
+           client_message_id, created_at, interrupted, attachments, is_private, received_at)
          SELECT id, conversation_id, seq, author_type, author_id, author_name, text, client_message_id,
-           created_at, interrupted, attachments::jsonb, is_private
+           created_at, interrupted, attachments::jsonb, is_private, received_at
          FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::text[], $9::bigint[], $10::boolean[], $11::text[], $12::boolean[])
+           $8::text[], $9::bigint[], $10::boolean[], $11::text[], $12::boolean[], $13::bigint[])
            AS t (id, conversation_id, seq, author_type, author_id, author_name, text, client_message_id,
-             created_at, interrupted, attachments, is_private)`,
+             created_at, interrupted, attachments, is_private, received_at)`,
         [
           rows.map((r) => r.id),
           rows.map((r) => r.conversation_id),
@@ -1046,6 +1253,7 @@ export class PostgresStore implements Store {
           rows.map((r) => r.interrupted),
           rows.map((r) => (r.attachments === null ? null : json(r.attachments))),
           rows.map((r) => r.is_private),
+          rows.map((r) => r.received_at),
         ],
       );
     }

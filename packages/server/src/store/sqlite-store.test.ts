@@ -184,6 +184,86 @@ describe('SqliteStore on a file', () => {
     expect(await store.listCannedReplies('ws_1')).toEqual([reply]);
   });
 
+  it('upgrades a version 4 database: messages keep null timings, then get them; bot turns and reports work', async () => {
+    const file = path.join(dir, 'v4.db');
+    const db = new Database(file);
+    try {
+      migrateSqlite(
+        db,
+        sqliteMigrations.filter((m) => m.version <= 4),
+      );
+      db.exec(`
+        INSERT INTO workspaces (id, name, widget_key, bot_enabled, created_at) VALUES ('ws_1', 'Acme', 'wk_1', 1, 0);
+        INSERT INTO visitors (id, workspace_id, attributes, created_at, last_seen_at) VALUES ('vi_1', 'ws_1', '{}', 0, 0);
+        INSERT INTO conversations (id, workspace_id, visitor_id, status, created_at, updated_at, last_seq)
+          VALUES ('cv_1', 'ws_1', 'vi_1', 'bot', 1000, 1000, 2);
+        INSERT INTO messages (id, conversation_id, seq, author_type, author_id, text, created_at, is_private)
+          VALUES ('msg_1', 'cv_1', 1, 'visitor', 'vi_1', 'hi', 1000, 0), ('msg_2', 'cv_1', 2, 'agent', 'ag_1', 'note', 2000, 1);
+      `);
+    } finally {
+      db.close();
+    }
+    const store = await openStore(file);
+    expect(migrationRows(file).map((r: any) => r.version)).toEqual(sqliteMigrations.map((m) => m.version));
+    const timing = (seq: number, deliveredAt: string | null) => ({
+      seq,
+      messageId: `msg_${seq}`,
+      author:
+        seq === 1 ? { type: 'visitor', id: 'vi_1', name: null } : { type: 'agent', id: 'ag_1', name: null },
+      private: seq === 2,
+      receivedAt: null,
+      storedAt: new Date(seq * 1000).toISOString(),
+      deliveredAt,
+    });
+    expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
+      messages: [timing(1, null), timing(2, null)],
+      botTurns: [],
+    });
+    await store.markDelivered([{ conversationId: 'cv_1', seq: 1, at: 1500 }]);
+    const turn = {
+      workspaceId: 'ws_1',
+      conversationId: 'cv_1',
+      questionSeq: 1,
+      answerSeq: null,
+      outcome: 'no-answer' as const,
+      cache: 'miss' as const,
+      articles: [],
+      model: null,
+      failedProviders: [],
+      handedOff: true,
+      startedAt: new Date(1100).toISOString(),
+      durationMs: 40,
+    };
+    await store.recordBotTurn(turn);
+    expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
+      messages: [timing(1, new Date(1500).toISOString()), timing(2, null)],
+      botTurns: [turn],
+    });
+    expect(await store.reportRows('ws_1', new Date(0).toISOString(), new Date(5000).toISOString())).toEqual({
+      conversations: [
+        {
+          id: 'cv_1',
+          status: 'bot',
+          assigneeId: null,
+          createdAt: new Date(1000).toISOString(),
+          queuedAt: null,
+          firstResponseAt: null,
+          resolvedAt: null,
+          rating: null,
+        },
+      ],
+      botTurns: [
+        {
+          conversationId: 'cv_1',
+          outcome: 'no-answer',
+          startedAt: turn.startedAt,
+          handedOff: true,
+          costUsd: 0,
+        },
+      ],
+    });
+  });
+
   it('uses WAL, foreign keys, a busy timeout and synchronous NORMAL by default', async () => {
     const store = await openStore(path.join(dir, 'default.db'));
     const db = store.database;

@@ -15,6 +15,7 @@ import {
   type Workspace,
 } from '@unique-support/protocol';
 import Database from 'better-sqlite3';
+import type { BotTurn } from '../bot/bot-turn.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { migrateSqlite } from './sqlite-migrations.ts';
@@ -28,7 +29,10 @@ import type {
   ConversationExpectation,
   ConversationFilter,
   ConversationPatch,
+  ConversationTimeline,
+  Delivery,
   MessageQuery,
+  MessageTiming,
   NewAgent,
   NewArticle,
   NewAttachment,
@@ -39,6 +43,7 @@ import type {
   NewVisitor,
   NewWebhook,
   NewWorkspace,
+  ReportRows,
   Store,
   VisitorPatch,
   WebhookRecord,
@@ -128,6 +133,60 @@ interface MessageRow {
   attachments: string | null;
   is_private: number;
 }
+
+/** A message as inserted: with the time the server received it (not read back with the message). */
+interface NewMessageRow extends MessageRow {
+  received_at: number | null;
+}
+
+interface MessageTimingRow {
+  id: string;
+  seq: number;
+  author_type: AuthorType;
+  author_id: string | null;
+  author_name: string | null;
+  is_private: number;
+  received_at: number | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+interface BotTurnRow {
+  id: string;
+  workspace_id: string;
+  conversation_id: string;
+  question_seq: number;
+  answer_seq: number | null;
+  outcome: BotTurn['outcome'];
+  cache: BotTurn['cache'];
+  handed_off: number;
+  provider: string | null;
+  cost_usd: number;
+  started_at: number;
+  duration_ms: number;
+  /** JSON of `BotTurnDetails`. */
+  details: string;
+}
+
+/** What a bot turn keeps in its `details` JSON column. */
+type BotTurnDetails = Pick<BotTurn, 'articles' | 'model' | 'failedProviders'>;
+
+type ReportConversationRow = Pick<
+  ConversationRow,
+  | 'id'
+  | 'status'
+  | 'assignee_id'
+  | 'created_at'
+  | 'queued_at'
+  | 'first_response_at'
+  | 'resolved_at'
+  | 'rating'
+>;
+
+type ReportBotTurnRow = Pick<
+  BotTurnRow,
+  'conversation_id' | 'outcome' | 'started_at' | 'handed_off' | 'cost_usd'
+>;
 
 interface AttachmentRow {
   id: string;
@@ -232,6 +291,34 @@ const toMessage = (r: MessageRow): Message => ({
   ...(r.attachments !== null && { attachments: JSON.parse(r.attachments) as Attachment[] }),
   ...(r.is_private === 1 && { private: true }),
 });
+
+const toMessageTiming = (r: MessageTimingRow): MessageTiming => ({
+  seq: r.seq,
+  messageId: r.id,
+  author: { type: r.author_type, id: r.author_id, name: r.author_name },
+  private: r.is_private === 1,
+  receivedAt: isoOrNull(r.received_at),
+  storedAt: iso(r.created_at),
+  deliveredAt: isoOrNull(r.delivered_at),
+});
+
+const toBotTurn = (r: BotTurnRow): BotTurn => {
+  const details = JSON.parse(r.details) as BotTurnDetails;
+  return {
+    workspaceId: r.workspace_id,
+    conversationId: r.conversation_id,
+    questionSeq: r.question_seq,
+    answerSeq: r.answer_seq,
+    outcome: r.outcome,
+    cache: r.cache,
+    articles: details.articles,
+    model: details.model,
+    failedProviders: details.failedProviders,
+    handedOff: r.handed_off === 1,
+    startedAt: iso(r.started_at),
+    durationMs: r.duration_ms,
+  };
+};
 
 const toAttachment = (r: AttachmentRow): AttachmentRecord => ({
   id: r.id,
@@ -408,11 +495,11 @@ function prepareStatements(db: Database.Database) {
     messageByClientId: db.prepare<[string, string], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = ? AND m.client_message_id = ?`,
     ),
-    insertMessage: db.prepare<MessageRow>(
+    insertMessage: db.prepare<NewMessageRow>(
       `INSERT INTO messages (id, conversation_id, seq, author_type, author_id, author_name, text,
-         client_message_id, created_at, interrupted, attachments, is_private)
+         client_message_id, created_at, interrupted, attachments, is_private, received_at)
        VALUES (@id, @conversation_id, @seq, @author_type, @author_id, @author_name, @text,
-         @client_message_id, @created_at, @interrupted, @attachments, @is_private)`,
+         @client_message_id, @created_at, @interrupted, @attachments, @is_private, @received_at)`,
     ),
     advanceConversation: db.prepare<[number, number, string]>(
       'UPDATE conversations SET last_seq = ?, updated_at = MAX(updated_at, ?) WHERE id = ?',
@@ -431,6 +518,38 @@ function prepareStatements(db: Database.Database) {
        WHERE c.id = @conversation_id AND c.workspace_id = @workspace_id AND m.seq > @after_seq
          AND (@include_private = 1 OR m.is_private = 0)
        ORDER BY m.seq LIMIT @limit`,
+    ),
+    // Through the unique index messages_seq; a delivery time once set is kept.
+    markDelivered: db.prepare<[number, string, number]>(
+      `UPDATE messages SET delivered_at = ?
+       WHERE conversation_id = ? AND seq = ? AND delivered_at IS NULL`,
+    ),
+    // Only for a conversation of the turn's workspace: 0 rows inserted otherwise.
+    insertBotTurn: db.prepare<BotTurnRow>(
+      `INSERT INTO bot_turns (id, workspace_id, conversation_id, question_seq, answer_seq, outcome, cache,
+         handed_off, provider, cost_usd, started_at, duration_ms, details)
+       SELECT @id, @workspace_id, @conversation_id, @question_seq, @answer_seq, @outcome, @cache,
+         @handed_off, @provider, @cost_usd, @started_at, @duration_ms, @details
+       FROM conversations WHERE id = @conversation_id AND workspace_id = @workspace_id`,
+    ),
+    timelineMessages: db.prepare<[string], MessageTimingRow>(
+      `SELECT id, seq, author_type, author_id, author_name, is_private, received_at, created_at, delivered_at
+       FROM messages WHERE conversation_id = ? ORDER BY seq`,
+    ),
+    timelineBotTurns: db.prepare<[string], BotTurnRow>(
+      `SELECT id, workspace_id, conversation_id, question_seq, answer_seq, outcome, cache, handed_off, provider,
+         cost_usd, started_at, duration_ms, details
+       FROM bot_turns WHERE conversation_id = ? ORDER BY question_seq, started_at, rowid`,
+    ),
+    reportConversations: db.prepare<[string, number, number], ReportConversationRow>(
+      `SELECT id, status, assignee_id, created_at, queued_at, first_response_at, resolved_at, rating
+       FROM conversations WHERE workspace_id = ? AND created_at >= ? AND created_at < ?
+       ORDER BY created_at, rowid`,
+    ),
+    reportBotTurns: db.prepare<[string, number, number], ReportBotTurnRow>(
+      `SELECT conversation_id, outcome, started_at, handed_off, cost_usd
+       FROM bot_turns WHERE workspace_id = ? AND started_at >= ? AND started_at < ?
+       ORDER BY started_at, rowid`,
     ),
 
     insertArticle: db.prepare<ArticleRow>(
@@ -495,6 +614,10 @@ interface Open {
   db: Database.Database;
   st: Statements;
   appendTx: Database.Transaction<(batch: readonly NewMessage[]) => AppendResult[]>;
+  markDeliveredTx: Database.Transaction<(deliveries: readonly Delivery[]) => void>;
+  timelineTx: Database.Transaction<
+    (workspaceId: string, conversationId: string) => ConversationTimeline | null
+  >;
   listConversations: Map<string, Database.Statement<[Record<string, SqlValue>], ConversationRow>>;
 }
 
@@ -538,6 +661,17 @@ export class SqliteStore implements Store {
         db,
         st,
         appendTx: db.transaction((batch) => this.append(st, batch)),
+        markDeliveredTx: db.transaction((deliveries) => {
+          for (const d of deliveries) st.markDelivered.run(d.at, d.conversationId, d.seq);
+        }),
+        // A read transaction: the messages and the turns from one snapshot.
+        timelineTx: db.transaction((workspaceId, conversationId) => {
+          if (!st.conversationSeq.get(conversationId, workspaceId)) return null;
+          return {
+            messages: st.timelineMessages.all(conversationId).map(toMessageTiming),
+            botTurns: st.timelineBotTurns.all(conversationId).map(toBotTurn),
+          };
+        }),
         listConversations: new Map(),
       };
     } catch (err) {
@@ -866,6 +1000,67 @@ export class SqliteStore implements Store {
     return this.conn.appendTx.immediate(batch);
   }
 
+  async markDelivered(deliveries: readonly Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    // One write transaction per batch, the write lock taken up front (as appendMessages).
+    this.conn.markDeliveredTx.immediate(deliveries);
+  }
+
+  async recordBotTurn(turn: BotTurn): Promise<void> {
+    const details: BotTurnDetails = {
+      articles: turn.articles,
+      model: turn.model,
+      failedProviders: turn.failedProviders,
+    };
+    const { changes } = this.conn.st.insertBotTurn.run({
+      id: newId('bt'),
+      workspace_id: turn.workspaceId,
+      conversation_id: turn.conversationId,
+      question_seq: turn.questionSeq,
+      answer_seq: turn.answerSeq,
+      outcome: turn.outcome,
+      cache: turn.cache,
+      handed_off: turn.handedOff ? 1 : 0,
+      provider: turn.model?.provider ?? null,
+      cost_usd: turn.model?.costUsd ?? 0,
+      started_at: toMs(turn.startedAt),
+      duration_ms: turn.durationMs,
+      details: JSON.stringify(details),
+    });
+    if (changes === 0) throw notFound('conversation');
+  }
+
+  async conversationTimeline(
+    workspaceId: string,
+    conversationId: string,
+  ): Promise<ConversationTimeline | null> {
+    return this.conn.timelineTx(workspaceId, conversationId);
+  }
+
+  async reportRows(workspaceId: string, from: string, to: string): Promise<ReportRows> {
+    const { st } = this.conn;
+    const [start, end] = [toMs(from), toMs(to)];
+    return {
+      conversations: st.reportConversations.all(workspaceId, start, end).map((r) => ({
+        id: r.id,
+        status: r.status,
+        assigneeId: r.assignee_id,
+        createdAt: iso(r.created_at),
+        queuedAt: isoOrNull(r.queued_at),
+        firstResponseAt: isoOrNull(r.first_response_at),
+        resolvedAt: isoOrNull(r.resolved_at),
+        rating: r.rating === null ? null : JSON.parse(r.rating),
+      })),
+      botTurns: st.reportBotTurns.all(workspaceId, start, end).map((r) => ({
+        conversationId: r.conversation_id,
+        outcome: r.outcome,
+        startedAt: iso(r.started_at),
+        handedOff: r.handed_off === 1,
+        costUsd: r.cost_usd,
+      })),
+    };
+  }
+
   async listMessages(query: MessageQuery): Promise<Message[]> {
     const rows = this.conn.st.listMessages.all({
       workspace_id: query.workspaceId,
@@ -1075,7 +1270,7 @@ export class SqliteStore implements Store {
 
       conversation.lastSeq += 1;
       conversation.advanced = true;
-      const row: MessageRow = {
+      const row: NewMessageRow = {
         id: input.id ?? newId('msg'),
         conversation_id: input.conversationId,
         seq: conversation.lastSeq,
@@ -1088,6 +1283,7 @@ export class SqliteStore implements Store {
         interrupted: input.interrupted === true ? 1 : 0,
         attachments: input.attachments?.length ? JSON.stringify(input.attachments) : null,
         is_private: input.private === true ? 1 : 0,
+        received_at: input.receivedAt ?? null,
       };
       st.insertMessage.run(row);
       results.push({ message: toMessage(row), created: true });

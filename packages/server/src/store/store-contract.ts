@@ -1,5 +1,6 @@
 import { type Attachment, type Conversation, DEFAULT_WIDGET_SETTINGS } from '@unique-support/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BotTurn } from '../bot/bot-turn.ts';
 import { AppError } from '../errors.ts';
 import type {
   ConversationPatch,
@@ -22,6 +23,9 @@ import type {
  * - widget keys are unique: a taken one throws AppError CONFLICT.
  * - `interrupted` is present on a message (as `true`) only when it was stored as interrupted.
  * - articles with the same `updatedAt` list by id, descending (as conversations do).
+ * - `recordBotTurn` for a conversation not in the turn's workspace throws NOT_FOUND (nothing kept).
+ * - `markDelivered`: within one batch too, the first delivery of a message wins.
+ * - `reportRows` lists conversations by `createdAt` and bot turns by `startedAt`, oldest first.
  */
 export function storeContract(name: string, createStore: () => Promise<Store> | Store): void {
   describe(`Store contract: ${name}`, () => {
@@ -1446,6 +1450,374 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         expect(await store.deleteWebhook(ws.id, first.id)).toBe(false);
         expect(await store.listWebhooks(ws.id)).toEqual([second]);
         expect(await store.listWebhooks(other.id)).toHaveLength(1);
+      });
+    });
+
+    describe('timeline and reports', () => {
+      const ms = (iso: string) => Date.parse(iso);
+
+      const botTurn = (
+        c: Pick<Conversation, 'id' | 'workspaceId'>,
+        over: Partial<BotTurn> = {},
+      ): BotTurn => ({
+        workspaceId: c.workspaceId,
+        conversationId: c.id,
+        questionSeq: 1,
+        answerSeq: 2,
+        outcome: 'llm',
+        cache: 'miss',
+        articles: [
+          { articleId: 'art_1', title: 'How to return an item', score: 0.8125 },
+          { articleId: 'art_2', title: '退货政策', score: 0.4 },
+        ],
+        model: {
+          provider: 'primary',
+          model: 'gpt-4o-mini',
+          firstTokenMs: 212,
+          totalMs: 1830,
+          promptTokens: 812,
+          completionTokens: 95,
+          tokensEstimated: false,
+          costUsd: 0.000179,
+          complete: true,
+        },
+        failedProviders: [
+          { provider: 'fast', reason: 'no first token in 300 ms' },
+          { provider: 'backup', reason: 'server 500: "oops"' },
+        ],
+        handedOff: false,
+        startedAt: '2030-01-01T00:00:01.250Z',
+        durationMs: 1875,
+        ...over,
+      });
+
+      it('the timeline has every message oldest first, notes included, with receivedAt; null when unknown', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        clockAt('2030-01-01T00:00:05.000Z');
+        const agent = { type: 'agent', id: 'ag_1', name: 'Ann' } as const;
+        const [question, note, plain] = await store.appendMessages([
+          { ...msg(c, 'where is my order?', 'q'), receivedAt: ms('2030-01-01T00:00:04.990Z') },
+          {
+            ...msg(c, 'VIP customer'),
+            author: agent,
+            private: true,
+            receivedAt: ms('2030-01-01T00:00:04.995Z'),
+          },
+          { ...msg(c, 'no receipt time'), author: agent },
+        ]);
+        expect(question!.message).not.toHaveProperty('receivedAt');
+        // A retried clientMessageId keeps the first receivedAt.
+        await store.appendMessages([
+          { ...msg(c, 'where is my order?', 'q'), receivedAt: ms('2030-01-01T00:00:09Z') },
+        ]);
+
+        expect(await store.conversationTimeline(ws.id, c.id)).toEqual({
+          messages: [
+            {
+              seq: 1,
+              messageId: question!.message.id,
+              author: { type: 'visitor', id: null, name: null },
+              private: false,
+              receivedAt: '2030-01-01T00:00:04.990Z',
+              storedAt: '2030-01-01T00:00:05.000Z',
+              deliveredAt: null,
+            },
+            {
+              seq: 2,
+              messageId: note!.message.id,
+              author: agent,
+              private: true,
+              receivedAt: '2030-01-01T00:00:04.995Z',
+              storedAt: '2030-01-01T00:00:05.000Z',
+              deliveredAt: null,
+            },
+            {
+              seq: 3,
+              messageId: plain!.message.id,
+              author: agent,
+              private: false,
+              receivedAt: null,
+              storedAt: '2030-01-01T00:00:05.000Z',
+              deliveredAt: null,
+            },
+          ],
+          botTurns: [],
+        });
+        // The messages themselves do not change.
+        expect(
+          await store.listMessages({
+            workspaceId: ws.id,
+            conversationId: c.id,
+            afterSeq: 0,
+            includePrivate: true,
+          }),
+        ).toEqual([question!.message, note!.message, plain!.message]);
+      });
+
+      it('an empty conversation has an empty timeline; another workspace or an unknown one, null', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        await store.appendMessages([msg(c, 'hello')]);
+        await store.recordBotTurn(botTurn(c));
+        const empty = await makeConversation(ws.id);
+        expect(await store.conversationTimeline(ws.id, empty.id)).toEqual({ messages: [], botTurns: [] });
+        expect(await store.conversationTimeline(other.id, c.id)).toBeNull();
+        expect(await store.conversationTimeline(ws.id, 'cv_unknown')).toBeNull();
+      });
+
+      it('markDelivered sets a delivery time once: later deliveries, in the batch or after, do not move it', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        await store.appendMessages([msg(c, 'one'), msg(c, 'two'), msg(c, 'three')]);
+        await store.markDelivered([
+          { conversationId: c.id, seq: 1, at: ms('2030-01-01T00:00:01Z') },
+          { conversationId: c.id, seq: 2, at: ms('2030-01-01T00:00:02Z') },
+          { conversationId: c.id, seq: 2, at: ms('2030-01-01T00:00:03Z') },
+        ]);
+        await store.markDelivered([
+          { conversationId: c.id, seq: 1, at: ms('2030-01-01T00:00:09Z') },
+          { conversationId: c.id, seq: 3, at: ms('2030-01-01T00:00:10Z') },
+        ]);
+        // Another node reporting an earlier time after the first one was written: still the first.
+        await store.markDelivered([{ conversationId: c.id, seq: 3, at: ms('2030-01-01T00:00:00Z') }]);
+        await store.markDelivered([]);
+        const timeline = await store.conversationTimeline(ws.id, c.id);
+        expect(timeline!.messages.map((m) => [m.seq, m.deliveredAt])).toEqual([
+          [1, '2030-01-01T00:00:01.000Z'],
+          [2, '2030-01-01T00:00:02.000Z'],
+          [3, '2030-01-01T00:00:10.000Z'],
+        ]);
+      });
+
+      it('markDelivered ignores unknown conversations and seqs without failing the batch', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        const empty = await makeConversation(ws.id);
+        await store.appendMessages([msg(c, 'one'), msg(c, 'two')]);
+        const at = ms('2030-01-01T00:00:01Z');
+        await expect(
+          store.markDelivered([
+            { conversationId: 'cv_unknown', seq: 1, at },
+            { conversationId: c.id, seq: 3, at },
+            { conversationId: c.id, seq: 0, at },
+            { conversationId: empty.id, seq: 1, at },
+            { conversationId: c.id, seq: 2, at },
+          ]),
+        ).resolves.toBeUndefined();
+        const timeline = await store.conversationTimeline(ws.id, c.id);
+        expect(timeline!.messages.map((m) => m.deliveredAt)).toEqual([null, '2030-01-01T00:00:01.000Z']);
+        expect(await store.conversationTimeline(ws.id, empty.id)).toEqual({ messages: [], botTurns: [] });
+      });
+
+      it('markDelivered takes one batch of many messages across conversations', async () => {
+        const ws = await makeWorkspace();
+        const a = await makeConversation(ws.id);
+        const b = await makeConversation(ws.id);
+        await store.appendMessages(Array.from({ length: 1200 }, (_, i) => msg(i % 3 === 0 ? b : a, `m${i}`)));
+        const base = ms('2030-01-01T00:00:00Z');
+        // a: seq 1..800, b: seq 1..400; all but a's last message, newest first.
+        const deliveries = [
+          ...Array.from({ length: 799 }, (_, i) => ({ conversationId: a.id, seq: i + 1, at: base + i })),
+          ...Array.from({ length: 400 }, (_, i) => ({
+            conversationId: b.id,
+            seq: i + 1,
+            at: base + 1000 + i,
+          })),
+        ].reverse();
+        await store.markDelivered(deliveries);
+        const timelineA = await store.conversationTimeline(ws.id, a.id);
+        const timelineB = await store.conversationTimeline(ws.id, b.id);
+        expect(timelineA!.messages.map((m) => m.deliveredAt)).toEqual([
+          ...Array.from({ length: 799 }, (_, i) => new Date(base + i).toISOString()),
+          null,
+        ]);
+        expect(timelineB!.messages.map((m) => m.deliveredAt)).toEqual(
+          Array.from({ length: 400 }, (_, i) => new Date(base + 1000 + i).toISOString()),
+        );
+      });
+
+      it('recordBotTurn keeps every field of a turn, with and without a model call', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        const withModel = botTurn(c);
+        const withoutModel = botTurn(c, {
+          questionSeq: 3,
+          answerSeq: null,
+          outcome: 'handoff',
+          cache: null,
+          articles: [],
+          model: null,
+          failedProviders: [],
+          handedOff: true,
+          startedAt: '2030-01-01T00:01:00.000Z',
+          durationMs: 0,
+        });
+        const cached = botTurn(c, {
+          questionSeq: 5,
+          answerSeq: 6,
+          outcome: 'cache',
+          cache: 'semantic',
+          model: null,
+          failedProviders: [{ provider: 'primary', reason: 'circuit open' }],
+          startedAt: '2030-01-01T00:02:00.000Z',
+          durationMs: 12,
+        });
+        const cutOff = botTurn(c, {
+          questionSeq: 7,
+          answerSeq: 8,
+          outcome: 'interrupted',
+          cache: 'exact',
+          articles: [{ articleId: 'art_9', title: 'Shipping', score: 1 }],
+          model: {
+            provider: 'backup',
+            model: 'llama-3.1-8b',
+            firstTokenMs: null,
+            totalMs: 301,
+            promptTokens: 0,
+            completionTokens: 0,
+            tokensEstimated: true,
+            costUsd: 0,
+            complete: false,
+          },
+          startedAt: '2030-01-01T00:03:00.000Z',
+        });
+        const input = structuredClone([withModel, withoutModel, cached, cutOff]);
+        for (const turn of input) await store.recordBotTurn(turn);
+        // What was passed in may change afterwards without changing what was kept.
+        input[0]!.articles[0]!.title = 'mutated';
+        input[0]!.model!.costUsd = 99;
+        const timeline = await store.conversationTimeline(ws.id, c.id);
+        expect(timeline!.botTurns).toEqual([withModel, withoutModel, cached, cutOff]);
+        // So may what was returned.
+        timeline!.botTurns[0]!.failedProviders.pop();
+        timeline!.messages.push(timeline!.messages[0]!);
+        expect(await store.conversationTimeline(ws.id, c.id)).toEqual({
+          messages: [],
+          botTurns: [withModel, withoutModel, cached, cutOff],
+        });
+      });
+
+      it('bot turns list by questionSeq, then startedAt; only the conversation’s', async () => {
+        const ws = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        const d = await makeConversation(ws.id);
+        const late = botTurn(c, { questionSeq: 3, startedAt: '2030-01-01T00:00:09.000Z' });
+        const first = botTurn(c, { questionSeq: 1, startedAt: '2030-01-01T00:00:10.000Z' });
+        const early = botTurn(c, { questionSeq: 3, startedAt: '2030-01-01T00:00:05.000Z' });
+        const elsewhere = botTurn(d, { questionSeq: 2 });
+        for (const turn of [late, first, elsewhere, early]) await store.recordBotTurn(turn);
+        expect((await store.conversationTimeline(ws.id, c.id))!.botTurns).toEqual([first, early, late]);
+        expect((await store.conversationTimeline(ws.id, d.id))!.botTurns).toEqual([elsewhere]);
+      });
+
+      it("recordBotTurn for another workspace's conversation or an unknown one throws NOT_FOUND", async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const c = await makeConversation(ws.id);
+        await expect(store.recordBotTurn(botTurn({ id: c.id, workspaceId: other.id }))).rejects.toMatchObject(
+          {
+            code: 'NOT_FOUND',
+          },
+        );
+        await expect(
+          store.recordBotTurn(botTurn({ id: 'cv_unknown', workspaceId: ws.id })),
+        ).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+        expect((await store.conversationTimeline(ws.id, c.id))!.botTurns).toEqual([]);
+        expect(
+          await store.reportRows(other.id, '2000-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z'),
+        ).toEqual({
+          conversations: [],
+          botTurns: [],
+        });
+      });
+
+      it('reportRows: conversations created and bot turns started in [from, to), of the workspace only', async () => {
+        const ws = await makeWorkspace();
+        const other = await makeWorkspace();
+        const agent = await makeAgent(ws.id);
+        const from = '2030-01-01T00:00:00.000Z';
+        const to = '2030-01-02T00:00:00.000Z';
+
+        clockAt('2029-12-31T23:59:59.999Z');
+        const before = await makeConversation(ws.id);
+        clockAt(from);
+        const atFrom = await makeConversation(ws.id, { status: 'queued', queuedAt: from });
+        clockAt('2030-01-01T12:00:00.000Z');
+        const inside = await makeConversation(ws.id);
+        await makeConversation(other.id);
+        clockAt('2030-01-01T13:00:00.000Z');
+        const handled = (await store.updateConversation(ws.id, inside.id, {
+          status: 'resolved',
+          assigneeId: agent.id,
+          queuedAt: '2030-01-01T12:00:01.000Z',
+          firstResponseAt: '2030-01-01T12:00:30.000Z',
+          resolvedAt: '2030-01-01T13:00:00.000Z',
+          rating: { score: 5, comment: 'great' },
+          labels: ['billing'],
+        }))!;
+        clockAt('2030-01-01T23:59:59.999Z');
+        const beforeTo = await makeConversation(ws.id);
+        clockAt(to);
+        const atTo = await makeConversation(ws.id);
+
+        const turns = [
+          botTurn(before, { startedAt: '2029-12-31T23:59:59.999Z' }),
+          botTurn(before, {
+            questionSeq: 2,
+            startedAt: from,
+            handedOff: true,
+            outcome: 'no-answer',
+            model: null,
+          }),
+          botTurn(inside, { startedAt: '2030-01-01T12:00:00.500Z' }),
+          botTurn(atTo, { startedAt: to }),
+          botTurn(beforeTo, { startedAt: '2030-01-01T23:59:59.999Z', outcome: 'error', model: null }),
+        ];
+        for (const turn of turns) await store.recordBotTurn(turn);
+        const foreign = await makeConversation(other.id);
+        await store.recordBotTurn(botTurn(foreign, { startedAt: '2030-01-01T06:00:00.000Z' }));
+
+        const row = (c: Conversation) => ({
+          id: c.id,
+          status: c.status,
+          assigneeId: c.assigneeId,
+          createdAt: c.createdAt,
+          queuedAt: c.queuedAt,
+          firstResponseAt: c.firstResponseAt,
+          resolvedAt: c.resolvedAt,
+          rating: c.rating,
+        });
+        expect(await store.reportRows(ws.id, from, to)).toEqual({
+          conversations: [row(atFrom), row(handled), row(beforeTo)],
+          botTurns: [
+            { conversationId: before.id, outcome: 'no-answer', startedAt: from, handedOff: true, costUsd: 0 },
+            {
+              conversationId: inside.id,
+              outcome: 'llm',
+              startedAt: '2030-01-01T12:00:00.500Z',
+              handedOff: false,
+              costUsd: 0.000179,
+            },
+            {
+              conversationId: beforeTo.id,
+              outcome: 'error',
+              startedAt: '2030-01-01T23:59:59.999Z',
+              handedOff: false,
+              costUsd: 0,
+            },
+          ],
+        });
+        expect(row(handled)).toMatchObject({
+          status: 'resolved',
+          assigneeId: agent.id,
+          rating: { score: 5 },
+        });
+        expect(await store.reportRows(ws.id, from, from)).toEqual({ conversations: [], botTurns: [] });
+        expect(await store.reportRows('ws_unknown', from, to)).toEqual({ conversations: [], botTurns: [] });
       });
     });
 

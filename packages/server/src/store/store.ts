@@ -15,6 +15,7 @@ import type {
   WidgetSettings,
   Workspace,
 } from '@unique-support/protocol';
+import type { BotTurn } from '../bot/bot-turn.ts';
 
 /** An agent as stored, with the password hash that never leaves the server. */
 export interface AgentRecord extends Omit<Agent, 'status'> {
@@ -130,6 +131,46 @@ export interface NewMessage {
   attachments?: Attachment[];
   /** A private note (agents only). @default false */
   private?: boolean;
+  /** When the server received it (ms since the epoch), for the timeline; absent: unknown. */
+  receivedAt?: number;
+}
+
+/** The first delivery of a message to someone other than its author (ms since the epoch). */
+export interface Delivery {
+  conversationId: string;
+  seq: number;
+  at: number;
+}
+
+/** A message's path through the server, for the conversation timeline. ISO times. */
+export interface MessageTiming {
+  seq: number;
+  messageId: string;
+  author: Author;
+  private: boolean;
+  /** When the server received it; null for messages stored before timings were kept. */
+  receivedAt: string | null;
+  /** When it was stored (the message's createdAt). */
+  storedAt: string;
+  /** First delivered to someone other than its author; null: not (yet) delivered. */
+  deliveredAt: string | null;
+}
+
+export interface ConversationTimeline {
+  messages: MessageTiming[];
+  /** Oldest first (by questionSeq). */
+  botTurns: BotTurn[];
+}
+
+/** What the reports are computed from: a workspace's conversations and bot turns in a period. */
+export interface ReportRows {
+  /** Conversations created in the period. */
+  conversations: Pick<
+    Conversation,
+    'id' | 'status' | 'assigneeId' | 'createdAt' | 'queuedAt' | 'firstResponseAt' | 'resolvedAt' | 'rating'
+  >[];
+  /** Bot turns started in the period. */
+  botTurns: (Pick<BotTurn, 'conversationId' | 'outcome' | 'startedAt' | 'handedOff'> & { costUsd: number })[];
 }
 
 export interface NewArticle {
@@ -294,6 +335,17 @@ export interface Store {
    * A message whose conversation does not exist in its workspace rejects the whole batch.
    */
   appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]>;
+  /**
+   * Records first deliveries: a message's `deliveredAt` is set once (later ones are ignored,
+   * also from other nodes). Unknown messages are ignored.
+   */
+  markDelivered(deliveries: readonly Delivery[]): Promise<void>;
+  /** Keeps what a bot turn did (the timeline, the reports). */
+  recordBotTurn(turn: BotTurn): Promise<void>;
+  /** Timings of every message (notes included) and every bot turn; null when not in the workspace. */
+  conversationTimeline(workspaceId: string, conversationId: string): Promise<ConversationTimeline | null>;
+  /** Rows for the reports: `from` inclusive, `to` exclusive (ISO times). */
+  reportRows(workspaceId: string, from: string, to: string): Promise<ReportRows>;
   /** Oldest first, `seq > afterSeq`. */
   listMessages(query: MessageQuery): Promise<Message[]>;
 

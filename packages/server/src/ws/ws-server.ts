@@ -1,9 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE_CODES } from '@unique-support/protocol';
+import { CLOSE_CODES, type Message } from '@unique-support/protocol';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { AccountService } from '../auth/account-service.ts';
+import type { Bus } from '../bus/bus.ts';
 import { Session, type SessionDeps } from '../core/session.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -21,7 +22,12 @@ export interface WebSocketDeps extends SessionDeps {
 interface Client {
   alive: boolean;
   session: Session | null;
+  /** `us_messages_received_total{channel="ws"}` of this principal type, bound once. */
+  received: { inc(): void } | null;
 }
+
+/** How a `message.ack` frame starts as the session serialises it (`type` is always the first key). */
+const ACK_PREFIX = '{"type":"message.ack"';
 
 /**
  * Binds `ws` to the HTTP server at `GET /ws?token=...`: authentication, heartbeats,
@@ -31,6 +37,39 @@ export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   const clients = new Map<WebSocket, Client>();
   let accepting = true;
+  const { metrics } = deps;
+  const receivedWs = {
+    agent: metrics.messagesReceived.labels('ws', 'agent'),
+    visitor: metrics.messagesReceived.labels('ws', 'visitor'),
+  };
+  /**
+   * The message of the live `message.created` event the bus is handing to a session right now,
+   * else null. A session writes a live event to its socket synchronously inside its bus handler
+   * (or holds it while catching up, or skips it), so the socket write that happens while this is
+   * set is that message's delivery: `us_message_delivery_seconds` measures live deliveries only,
+   * never replays from the store (`subscribe`, gap fills, resync). Held events are not measured.
+   */
+  let delivering: Message | null = null;
+  const sessionDeps: SessionDeps = { ...deps, bus: measuredBus(deps.bus) };
+  metrics.setAgentsOnlineSource(() => deps.presence.onlineHere?.() ?? 0);
+
+  function measuredBus(bus: Bus): Bus {
+    return {
+      publish: (topic, event) => bus.publish(topic, event),
+      subscribe: (topic, handler) =>
+        bus.subscribe(topic, (event) => {
+          const outer = delivering;
+          delivering = event.type === 'message.created' ? event.message : null;
+          try {
+            handler(event);
+          } finally {
+            delivering = outer;
+          }
+        }),
+      close: () => bus.close(),
+      ...(bus.onReconnect && { onReconnect: bus.onReconnect.bind(bus) }),
+    };
+  }
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -44,7 +83,7 @@ export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
   });
 
   function onConnection(ws: WebSocket, token: string | null): void {
-    const client: Client = { alive: true, session: null };
+    const client: Client = { alive: true, session: null, received: null };
     clients.set(ws, client);
     const early: string[] = [];
 
@@ -53,6 +92,7 @@ export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       client.alive = true;
+      metrics.wsFramesReceived.inc();
       const text = isBinary ? null : data.toString();
       if (text === null) {
         ws.send(
@@ -63,6 +103,7 @@ export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
             ref: null,
           }),
         );
+        metrics.wsFramesSent.inc();
         return;
       }
       if (client.session) client.session.receive(text);
@@ -73,16 +114,17 @@ export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
       clients.delete(ws);
       if (client.session) {
         client.session.end();
-        deps.metrics.wsConnections.labels(client.session.principal.type).dec();
+        metrics.wsConnections.labels(client.session.principal.type).dec();
       }
     });
 
     deps.accounts.authenticate(token).then(
       (principal) => {
         if (ws.readyState !== WebSocket.OPEN) return;
-        const session = new Session(principal, connectionOf(ws, client), deps);
+        const session = new Session(principal, connectionOf(ws, client), sessionDeps);
         client.session = session;
-        deps.metrics.wsConnections.labels(principal.type).inc();
+        client.received = receivedWs[principal.type];
+        metrics.wsConnections.labels(principal.type).inc();
         session.start();
         for (const text of early.splice(0)) session.receive(text);
       },
@@ -96,12 +138,20 @@ export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
         if (ws.readyState !== WebSocket.OPEN) return;
         if (ws.bufferedAmount > deps.maxBufferedBytes) {
           // The client does not read fast enough: stop queueing, let it reconnect and resume by lastSeq.
-          deps.metrics.wsSlowClientsClosed.inc();
+          metrics.wsSlowClientsClosed.inc();
           client.session?.end();
           ws.close(CLOSE_CODES.TRY_AGAIN_LATER, 'too slow, reconnect');
           return;
         }
         ws.send(data);
+        metrics.wsFramesSent.inc();
+        if (delivering !== null) {
+          metrics.observeDelivery(delivering);
+          delivering = null;
+        } else if (data.startsWith(ACK_PREFIX)) {
+          // An ack: a message.send frame of this client stored its message (or found it stored).
+          client.received?.inc();
+        }
       },
       close: (code: number, reason: string) => ws.close(code, reason),
     };

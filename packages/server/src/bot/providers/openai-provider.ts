@@ -28,6 +28,8 @@ export interface OpenAIProviderOptions {
   timeoutMs?: number;
   /** Texts per embeddings request (OpenAI takes up to 2048, DashScope 10). @default 64 */
   embeddingBatchSize?: number;
+  /** USD per million tokens, for cost estimates. */
+  prices?: { prompt: number; completion: number };
 }
 
 /**
@@ -50,6 +52,7 @@ export class OpenAIProvider implements ChatProvider {
   readonly name: string;
   readonly model: string;
   readonly embeddingModel: string | null;
+  readonly prices?: { prompt: number; completion: number };
   readonly #client: OpenAI;
   readonly #timeoutMs: number;
   readonly #embeddingBatchSize: number;
@@ -59,6 +62,7 @@ export class OpenAIProvider implements ChatProvider {
     this.name = options.name;
     this.model = options.model;
     this.embeddingModel = options.embeddingModel ?? null;
+    if (options.prices) this.prices = options.prices;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#embeddingBatchSize = Math.max(1, options.embeddingBatchSize ?? 64);
     this.#client = new OpenAI({

@@ -53,6 +53,8 @@ export interface ChatProvider {
   /** From the config: `openai`, `deepseek`... */
   readonly name: string;
   readonly model: string;
+  /** USD per million tokens, for cost estimates; absent: not counted. */
+  readonly prices?: { prompt: number; completion: number };
   /** Yields text deltas as they arrive and ends with one `finish` part; throws ProviderError. */
   stream(request: ChatRequest): AsyncIterable<StreamPart>;
 }

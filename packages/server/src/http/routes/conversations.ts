@@ -12,6 +12,7 @@ import {
   MessageResponse,
   MessagesResponse,
   RatingBody,
+  TimelineResponse,
 } from '../schemas.ts';
 
 export const conversationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
@@ -56,6 +57,21 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
         conversation: conversations.viewFor(principal, await conversations.get(principal, request.params.id)),
       };
     },
+  );
+
+  app.get(
+    '/conversations/:id/timeline',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          "Each message's path (received, stored, first delivered) and what each bot turn did: cache, articles, provider, first token, fallback, handoff (agents)",
+        params: IdParams,
+        response: { 200: TimelineResponse },
+      },
+    },
+    async (request) => ({ timeline: await conversations.timeline(await auth(request), request.params.id) }),
   );
 
   app.put(
