@@ -10,6 +10,8 @@ import type {
   ConversationStatus,
   KbResult,
   Readiness,
+  Report,
+  Timeline,
   VisitorDetails,
   Webhook,
   WidgetSettings,
@@ -118,6 +120,55 @@ export async function request<T>(method: string, path: string, body?: unknown, q
   return data as T;
 }
 
+/** A file from the API (bearer token in the header, so no plain link): its bytes and name. */
+export async function download(
+  path: string,
+  query?: Query,
+): Promise<{ blob: Blob; filename: string | null }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${withQuery(path, query)}`, { headers });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'network error');
+  }
+  if (!response.ok) {
+    let error: { code?: string; message?: string } | undefined;
+    try {
+      error = ((await response.json()) as { error?: typeof error }).error;
+    } catch {
+      error = undefined;
+    }
+    if (response.status === 401 && token) expireSession();
+    throw new ApiError(
+      response.status,
+      error?.code ?? `HTTP_${response.status}`,
+      error?.message ?? response.statusText,
+    );
+  }
+  return {
+    blob: await response.blob(),
+    filename: attachmentName(response.headers.get('content-disposition')),
+  };
+}
+
+/** The file name of a `content-disposition: attachment; filename="..."` header. */
+export function attachmentName(header: string | null): string | null {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*(?:UTF-8'')?([^;]+)/i.exec(header);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''));
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(header);
+  const name = (plain?.[2] ?? plain?.[1])?.trim();
+  return name || null;
+}
+
 const get = <T>(path: string, query?: Query) => request<T>('GET', path, undefined, query);
 const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {});
 const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, body);
@@ -166,6 +217,8 @@ export const api = {
     post<{ conversation: ConsoleConversation }>(`/conversations/${id(conversationId)}/handoff`),
   setLabels: (conversationId: string, labels: string[]) =>
     put<{ conversation: ConsoleConversation }>(`/conversations/${id(conversationId)}/labels`, { labels }),
+  timeline: (conversationId: string) =>
+    get<{ timeline: Timeline }>(`/conversations/${id(conversationId)}/timeline`),
   suggestedReply: (conversationId: string) =>
     post<{ suggestion: Assist }>(`/conversations/${id(conversationId)}/suggested-reply`),
   summary: (conversationId: string) =>
@@ -208,6 +261,9 @@ export const api = {
   createWebhook: (body: { url: string; events: Webhook['events'] }) =>
     post<{ webhook: Webhook & { secret?: string } }>('/webhooks', body),
   deleteWebhook: (webhookId: string) => del(`/webhooks/${id(webhookId)}`),
+
+  report: (from: string, to: string) => get<{ report: Report }>('/reports', { from, to }),
+  reportCsv: (from: string, to: string) => download('/reports.csv', { from, to }),
 
   readyz: () =>
     request<Readiness>('GET', '/readyz').catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { AssignMenu } from './assign-menu.tsx';
 import { onCommand } from './commands.ts';
 import { Composer, type ComposerHandle } from './composer.tsx';
 import { useConsole, useStore } from './console-context.ts';
+import type { PanelTab } from './conversation-panel.tsx';
 import { dayLabel } from './format.ts';
 import { type MessageKey, useI18n } from './i18n.ts';
 import { Icon } from './icons.tsx';
@@ -13,15 +14,16 @@ import { visitorName } from './visitor-name.ts';
 
 export function ConversationView({
   conversationId,
-  panelOpen,
+  panel,
   onTogglePanel,
   onResolved,
   onTakenOver,
   onBack,
 }: {
   conversationId: string;
-  panelOpen: boolean;
-  onTogglePanel: () => void;
+  /** The side panel's tab on screen, null when it is closed. */
+  panel: PanelTab | null;
+  onTogglePanel: (tab: PanelTab) => void;
   onResolved: (id: string) => void;
   onTakenOver: (id: string) => void;
   onBack: () => void;
@@ -222,9 +224,21 @@ export function ConversationView({
           )}
           <button
             type="button"
-            className={`icon-button${panelOpen ? ' active' : ''}`}
-            onClick={onTogglePanel}
+            className={`icon-button${panel === 'timeline' ? ' active' : ''}`}
+            onClick={() => onTogglePanel('timeline')}
+            aria-label={t('conv.timeline')}
+            aria-pressed={panel === 'timeline'}
+            title={t('conv.timeline')}
+            data-testid="timeline-toggle"
+          >
+            <Icon name="activity" />
+          </button>
+          <button
+            type="button"
+            className={`icon-button${panel === 'visitor' ? ' active' : ''}`}
+            onClick={() => onTogglePanel('visitor')}
             aria-label={t('conv.panel')}
+            aria-pressed={panel === 'visitor'}
             title={t('conv.panel')}
             data-testid="visitor-panel-toggle"
           >

@@ -3,10 +3,14 @@ import {
   browserSummary,
   fileSize,
   initials,
+  milliseconds,
+  percent,
   previewLine,
   safeUrl,
+  seconds,
   shortId,
   shortTime,
+  usd,
   waitingTime,
 } from './format.ts';
 
@@ -49,5 +53,34 @@ describe('format', () => {
       ),
     ).toBe('Chrome · macOS');
     expect(browserSummary(null)).toBeNull();
+  });
+  it('formats durations in ms and seconds, rates and dollars', () => {
+    expect(milliseconds(0, 'en')).toBe('0 ms');
+    expect(milliseconds(3.4, 'en')).toBe('3 ms');
+    expect(milliseconds(999, 'en')).toBe('999 ms');
+    expect(milliseconds(1234, 'en')).toBe('1.23 s');
+    expect(milliseconds(12_345, 'en')).toBe('12.3 s');
+    expect(milliseconds(125_000, 'en')).toBe('2m 05s');
+    expect(milliseconds(-5, 'en')).toBe('0 ms');
+    expect(milliseconds(null, 'en')).toBe('—');
+    expect(seconds(42, 'en')).toBe('42s');
+    expect(seconds(59.6, 'en')).toBe('1m');
+    expect(seconds(185, 'en')).toBe('3m 05s');
+    expect(seconds(7800, 'en')).toBe('2h 10m');
+    expect(seconds(3600, 'en')).toBe('1h');
+    expect(seconds(97_200, 'en')).toBe('1d 3h');
+    expect(seconds(185, 'zh-CN')).toBe('3分5秒');
+    expect(seconds(7200, 'zh-CN')).toBe('2小时');
+    expect(seconds(null, 'en')).toBe('—');
+    expect(seconds(Number.NaN, 'en')).toBe('—');
+    expect(percent(0.666)).toBe('67%');
+    expect(percent(1)).toBe('100%');
+    expect(percent(null)).toBe('—');
+    expect(usd(0)).toBe('$0');
+    expect(usd(0.00042)).toBe('$0.00042');
+    expect(usd(0.000123)).toBe('$0.00012');
+    expect(usd(1.255)).toBe('$1.26');
+    expect(usd(1234.5)).toBe('$1,234.50');
+    expect(usd(null)).toBe('—');
   });
 });

@@ -40,6 +40,18 @@ export function clockTime(iso: string, locale: string): string {
   return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(at);
 }
 
+/** "14:03:27": a clock time to the second. */
+export function clockSeconds(iso: string, locale: string): string {
+  const at = Date.parse(iso);
+  if (!Number.isFinite(at)) return '';
+  return new Intl.DateTimeFormat(locale, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(at);
+}
+
 export function dayLabel(iso: string, now: number, locale: string, today: string, yesterday: string): string {
   const date = new Date(iso);
   const start = new Date(now);
@@ -143,4 +155,52 @@ export function browserSummary(userAgent: string | null | undefined): string | n
             : null;
   if (browser && os) return `${browser} · ${os}`;
   return browser ?? os;
+}
+
+/** A short duration in milliseconds: "0 ms", "230 ms", "1.24 s", "12.3 s", then as `seconds()`. */
+export function milliseconds(ms: number | null | undefined, locale: string): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const value = Math.max(0, ms);
+  if (value < 1000) return `${Math.round(value)} ms`;
+  if (value < 10_000) return `${(value / 1000).toFixed(2)} s`;
+  if (value < 60_000) return `${(value / 1000).toFixed(1)} s`;
+  return seconds(value / 1000, locale);
+}
+
+/** A duration in seconds, two units at most: "42s", "3m 05s", "2h 10m", "1d 3h" (zh: "3分5秒"...). */
+export function seconds(value: number | null | undefined, locale: string): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  const zh = locale.startsWith('zh');
+  const s = Math.max(0, Math.round(value));
+  const [d, h, m, sec] = [Math.floor(s / 86_400), Math.floor(s / 3600) % 24, Math.floor(s / 60) % 60, s % 60];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (zh) {
+    if (s < 60) return `${sec}秒`;
+    if (s < 3600) return sec ? `${m}分${sec}秒` : `${m}分钟`;
+    if (s < 86_400) return m ? `${h}小时${m}分` : `${h}小时`;
+    return h ? `${d}天${h}小时` : `${d}天`;
+  }
+  if (s < 60) return `${sec}s`;
+  if (s < 3600) return sec ? `${m}m ${pad(sec)}s` : `${m}m`;
+  if (s < 86_400) return m ? `${h}h ${pad(m)}m` : `${h}h`;
+  return h ? `${d}d ${h}h` : `${d}d`;
+}
+
+/** A rate in [0, 1] as a whole percentage; null → "—". */
+export function percent(rate: number | null | undefined): string {
+  if (rate === null || rate === undefined || !Number.isFinite(rate)) return '—';
+  return `${Math.round(rate * 100)}%`;
+}
+
+/** US dollars: "$0", "$0.00042" (two significant digits under a cent), "$1.25". */
+export function usd(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  if (value === 0) return '$0';
+  const abs = Math.abs(value);
+  const sign = value < 0 ? '-' : '';
+  if (abs < 0.01) {
+    const digits = Math.min(10, 1 - Math.floor(Math.log10(abs)));
+    return `${sign}$${abs.toFixed(digits)}`;
+  }
+  return `${sign}$${abs.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }

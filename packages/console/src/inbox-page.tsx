@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { onCommand } from './commands.ts';
 import { useConsole, useNow, useStore } from './console-context.ts';
 import type { ConsoleState } from './console-store.ts';
+import { ConversationPanel, type PanelTab } from './conversation-panel.tsx';
 import { ConversationView } from './conversation-view.tsx';
 import { useI18n } from './i18n.ts';
 import { Icon } from './icons.tsx';
@@ -11,9 +12,17 @@ import { navigate } from './router.ts';
 import { INBOX_TABS, type InboxTab } from './types.ts';
 import { EmptyState, Kbd, Spinner } from './ui.tsx';
 import { visitorName } from './visitor-name.ts';
-import { VisitorPanel } from './visitor-panel.tsx';
 
 const PANEL_KEY = 'unique-support.console.visitor-panel';
+const PANEL_TAB_KEY = 'unique-support.console.panel-tab';
+
+function storedPanelTab(): PanelTab {
+  try {
+    return localStorage.getItem(PANEL_TAB_KEY) === 'timeline' ? 'timeline' : 'visitor';
+  } catch {
+    return 'visitor';
+  }
+}
 
 function searchTextOf(state: ConsoleState, t: Parameters<typeof visitorName>[0]) {
   return (c: ConsoleState['conversations'][string]) => {
@@ -180,18 +189,25 @@ export function InboxPage({ tab, conversationId }: { tab: InboxTab; conversation
     [tab, searchMode],
   );
 
-  const togglePanel = () => {
-    setPanel((p) => {
-      localStorage.setItem(PANEL_KEY, p ? '0' : '1');
-      return !p;
-    });
+  const [panelTab, setPanelTab] = useState<PanelTab>(storedPanelTab);
+  const showPanel = (open: boolean, tab: PanelTab = panelTab) => {
+    setPanel(open);
+    setPanelTab(tab);
+    try {
+      localStorage.setItem(PANEL_KEY, open ? '1' : '0');
+      localStorage.setItem(PANEL_TAB_KEY, tab);
+    } catch {
+      // storage disabled: remembered for this page only
+    }
   };
+  /** The header's buttons: open the panel on that tab, or close it when it already shows it. */
+  const togglePanel = (tab: PanelTab) => showPanel(!(panel && panelTab === tab), tab);
 
   const conversation = conversationId ? conversations[conversationId] : undefined;
 
   return (
     <div
-      className={`inbox-page${panel && conversation ? ' with-panel' : ''}${conversationId ? ' has-open' : ''}`}
+      className={`inbox-page${panel && conversation ? ` with-panel panel-${panelTab}` : ''}${conversationId ? ' has-open' : ''}`}
     >
       <section className="inbox-column" aria-label={t('nav.inbox')}>
         <div className="inbox-search">
@@ -308,7 +324,7 @@ export function InboxPage({ tab, conversationId }: { tab: InboxTab; conversation
         <ConversationView
           key={conversationId}
           conversationId={conversationId}
-          panelOpen={panel}
+          panel={panel ? panelTab : null}
           onTogglePanel={togglePanel}
           onResolved={afterResolve}
           onTakenOver={afterTakeOver}
@@ -319,7 +335,14 @@ export function InboxPage({ tab, conversationId }: { tab: InboxTab; conversation
           <EmptyState icon="message" title={t('conv.select')} hint={t('conv.selectHint')} />
         </section>
       )}
-      {conversation && panel && <VisitorPanel conversation={conversation} onClose={togglePanel} />}
+      {conversation && panel && (
+        <ConversationPanel
+          conversation={conversation}
+          tab={panelTab}
+          onTab={(tab) => showPanel(true, tab)}
+          onClose={() => showPanel(false)}
+        />
+      )}
     </div>
   );
 }

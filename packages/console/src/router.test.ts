@@ -22,6 +22,13 @@ describe('router', () => {
     });
     expect(parseRoute('/console/admin/kb', base)).toEqual({ name: 'admin', section: 'kb' });
     expect(parseRoute('/console/admin/nope', base)).toEqual({ name: 'admin', section: 'agents' });
+    expect(parseRoute('/console/admin/reports', base)).toEqual({ name: 'admin', section: 'reports' });
+    expect(parseRoute('/console/admin/kb/kb_1', base)).toEqual({
+      name: 'admin',
+      section: 'kb',
+      item: 'kb_1',
+    });
+    expect(parseRoute('/console/admin/bot/x', base)).toEqual({ name: 'admin', section: 'bot' });
     expect(parseRoute('/console/inbox/bogus', base)).toEqual({
       name: 'inbox',
       tab: 'all',
@@ -29,7 +36,12 @@ describe('router', () => {
     });
   });
   it('round-trips', () => {
-    for (const path of ['/console/inbox/bot', '/console/inbox/mine/cv_9', '/console/admin/webhooks']) {
+    for (const path of [
+      '/console/inbox/bot',
+      '/console/inbox/mine/cv_9',
+      '/console/admin/webhooks',
+      '/console/admin/kb/kb_2',
+    ]) {
       expect(routePath(parseRoute(path, base), base)).toBe(path);
     }
   });

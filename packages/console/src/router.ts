@@ -1,23 +1,25 @@
 import { useSyncExternalStore } from 'react';
 import { INBOX_TABS, type InboxTab } from './types.ts';
 
-export const ADMIN_SECTIONS = ['agents', 'kb', 'bot', 'widget', 'canned', 'webhooks'] as const;
+export const ADMIN_SECTIONS = ['agents', 'kb', 'bot', 'widget', 'canned', 'webhooks', 'reports'] as const;
 export type AdminSection = (typeof ADMIN_SECTIONS)[number];
 
 export type Route =
   | { name: 'inbox'; tab: InboxTab; conversationId: string | null }
-  | { name: 'admin'; section: AdminSection };
+  | { name: 'admin'; section: AdminSection; item?: string };
 
 /**
  * Paths under the console's base (`/console/`):
- * `inbox/<tab>`, `inbox/<tab>/<conversationId>`, `admin/<section>`.
+ * `inbox/<tab>`, `inbox/<tab>/<conversationId>`, `admin/<section>`, `admin/kb/<articleId>`.
  */
 export function parseRoute(pathname: string, base: string): Route {
   const rest = pathname.startsWith(base) ? pathname.slice(base.length) : pathname.replace(/^\//, '');
   const parts = rest.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'admin') {
     const section = ADMIN_SECTIONS.find((s) => s === parts[1]) ?? 'agents';
-    return { name: 'admin', section };
+    return section === 'kb' && parts[2]
+      ? { name: 'admin', section, item: parts[2] }
+      : { name: 'admin', section };
   }
   if (parts[0] === 'conversations' && parts[1])
     return { name: 'inbox', tab: 'all', conversationId: parts[1] };
@@ -26,7 +28,8 @@ export function parseRoute(pathname: string, base: string): Route {
 }
 
 export function routePath(route: Route, base: string): string {
-  if (route.name === 'admin') return `${base}admin/${route.section}`;
+  if (route.name === 'admin')
+    return `${base}admin/${route.section}${route.item ? `/${encodeURIComponent(route.item)}` : ''}`;
   const conversation = route.conversationId ? `/${encodeURIComponent(route.conversationId)}` : '';
   return `${base}inbox/${route.tab}${conversation}`;
 }

@@ -128,7 +128,7 @@ function Routes({ isAdmin }: { isAdmin: boolean }) {
           </div>
         }
       >
-        <AdminPage section={route.section} isAdmin={isAdmin} />
+        <AdminPage section={route.section} item={route.item} isAdmin={isAdmin} />
       </Suspense>
     );
   }

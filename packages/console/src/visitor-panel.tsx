@@ -22,13 +22,7 @@ function attributeText(value: unknown): string {
   return String(value);
 }
 
-export function VisitorPanel({
-  conversation,
-  onClose,
-}: {
-  conversation: ConsoleConversation;
-  onClose: () => void;
-}) {
+export function VisitorPanel({ conversation }: { conversation: ConsoleConversation }) {
   const { t, language } = useI18n();
   const store = useStore();
   const entry = useConsole((s) => s.visitors[conversation.visitorId]);
@@ -70,7 +64,7 @@ export function VisitorPanel({
   const lastSeen = visitor?.lastSeenAt;
 
   return (
-    <aside className="visitor-panel" data-testid="visitor-panel" aria-label={t('conv.panel')}>
+    <div data-testid="visitor-panel">
       <div className="visitor-card">
         <Avatar id={conversation.visitorId} name={name} size={48} />
         <div className="visitor-card-text">
@@ -92,14 +86,6 @@ export function VisitorPanel({
             ) : null}
           </div>
         </div>
-        <button
-          type="button"
-          className="icon-button panel-close"
-          onClick={onClose}
-          aria-label={t('common.close')}
-        >
-          <Icon name="x" />
-        </button>
       </div>
 
       <PanelSection title={t('visitor.details')}>
@@ -175,7 +161,7 @@ export function VisitorPanel({
           </ul>
         )}
       </PanelSection>
-    </aside>
+    </div>
   );
 }
 

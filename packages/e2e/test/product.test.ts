@@ -2,7 +2,8 @@
  * The product in a real browser: the demo page with the widget (visitor) and the console
  * (agent), against a real server, with the LLM stub streaming the bot's answers.
  *
- * `SCREENSHOTS=1` saves a few screenshots to docs/; otherwise these tests write no files.
+ * `SCREENSHOTS=1` saves a few screenshots to docs/ (the console's timeline and reports among
+ * them); otherwise these tests write no files.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
@@ -29,6 +30,13 @@ const DESKTOP = { width: 1280, height: 800 };
 
 async function screenshot(page: Page, name: string): Promise<void> {
   if (SCREENSHOTS) await page.screenshot({ path: join(REPO, 'docs', name) });
+}
+
+/** Closes the console's toasts, so a screenshot shows the page under them. */
+async function dismissToasts(page: Page): Promise<void> {
+  for (const close of await page.locator('[data-testid="toast"] .toast-close').all()) {
+    await close.click().catch(() => {});
+  }
 }
 
 /** A port that was free a moment ago, so a restarted server comes back at the same address. */
@@ -247,6 +255,147 @@ describe.runIf(browserAvailable)('the product in a real browser', () => {
         expect(await visitor.page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
         expect(await agent.page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
         expect(visitor.dialogs.map((d) => d.message())).toEqual([]);
+        expect(agent.dialogs.map((d) => d.message())).toEqual([]);
+      },
+      TEST_TIMEOUT,
+    );
+  });
+
+  describe('without an LLM key: the timeline and the reports', () => {
+    let srv: TestServer;
+    let token: string;
+
+    beforeAll(async () => {
+      srv = await startServer(); // no provider: the rules and the knowledge base answer
+      const admin = await login(srv.url);
+      token = admin.token;
+      await seedHelpCenter(srv.server.store, admin.agent.workspaceId);
+    });
+    afterAll(async () => {
+      await srv?.close();
+    });
+
+    it(
+      "the agent reads the bot's turns in the timeline; the admin sees today in Reports and exports the CSV",
+      async () => {
+        const visitor = await newPage(DESKTOP);
+        const agent = await newPage(DESKTOP);
+        await consoleLogin(agent.page, srv.url);
+
+        const frame = await openWidget(visitor.page, srv.url);
+        await send(frame, 'How long does shipping take?');
+        const answers = frame.locator('.row.other[data-seq]:not(.streaming)');
+        await expect.poll(() => answers.count(), { timeout: WAIT }).toBe(1);
+        const [conversationId] = await eventually(async () => {
+          const ids = await conversationIds(srv.url, token);
+          return ids.length === 1 ? ids : null;
+        }, WAIT);
+
+        // The agent opens the conversation and its timeline (from the header, by keyboard).
+        await agent.page.getByTestId('inbox-tab-bot').click();
+        const item = agent.page.locator(
+          `[data-testid="inbox-item"][data-conversation-id="${conversationId}"]`,
+        );
+        await item.waitFor({ timeout: WAIT });
+        await item.click();
+        await agent.page.getByTestId('timeline-toggle').focus();
+        await agent.page.keyboard.press('Enter');
+        const panel = agent.page.getByTestId('timeline-panel');
+        await panel.waitFor({ timeout: WAIT });
+        expect(await agent.page.getByTestId('timeline-toggle').getAttribute('aria-pressed')).toBe('true');
+
+        const turns = panel.getByTestId('timeline-turn');
+        await expect.poll(() => turns.count(), { timeout: WAIT }).toBe(1);
+        const first = turns.first();
+        // No model configured: the best knowledge-base passage answered, and no provider failed.
+        expect(await first.getAttribute('data-outcome')).toBe('knowledge');
+        expect(await first.getAttribute('data-question-seq')).toBe('1');
+        expect(await first.getByTestId('timeline-outcome').textContent()).toContain(
+          'Answered from the knowledge base',
+        );
+        expect(await first.getByTestId('timeline-article').first().textContent()).toContain(
+          'Shipping times and costs',
+        );
+        expect(await first.getByTestId('timeline-failures').count()).toBe(0);
+        // Each message's path: the question was received, stored and delivered.
+        const question = panel.locator('[data-testid="timeline-message"][data-seq="1"]');
+        await expect
+          .poll(() => question.getByTestId('timeline-path').textContent(), { timeout: WAIT })
+          .toMatch(/received.*stored \+.*delivered \+/);
+
+        // New messages refresh the open timeline by themselves: a rule's answer, then a handoff.
+        await send(frame, 'Thanks!');
+        await expect.poll(() => answers.count(), { timeout: WAIT }).toBe(2);
+        await send(frame, 'Can I talk to a human?');
+        await expect
+          .poll(async () => Promise.all((await turns.all()).map((t) => t.getAttribute('data-outcome'))), {
+            timeout: WAIT,
+          })
+          .toEqual(['knowledge', 'rules', 'handoff']);
+        if (SCREENSHOTS) {
+          await agent.page.setViewportSize({ width: 1280, height: 1180 });
+          await dismissToasts(agent.page);
+          await agent.page.getByTestId('timeline-refresh').focus();
+          await agent.page.getByTestId('timeline-refresh').blur();
+          await screenshot(agent.page, 'console-timeline.png');
+          await agent.page.setViewportSize(DESKTOP);
+        }
+
+        // The article link opens it in the knowledge base editor (admins).
+        await first.getByTestId('timeline-article').first().locator('a').click();
+        await expect
+          .poll(() => agent.page.getByTestId('kb-title').inputValue(), { timeout: WAIT })
+          .toBe('Shipping times and costs');
+
+        // Back to the conversation (the link was a real navigation, so Back works).
+        await agent.page.goBack();
+        await agent.page.getByTestId('timeline-panel').waitFor({ timeout: WAIT });
+
+        // The human answers, resolves, and the visitor rates: the report has all its figures.
+        await agent.page.getByTestId('composer-input').fill('Hello, I am here to help');
+        await agent.page.getByTestId('composer-send').click();
+        await frame
+          .locator('.row.other[data-seq] .bubble')
+          .filter({ hasText: 'Hello, I am here to help' })
+          .waitFor({ timeout: WAIT });
+        await agent.page.getByTestId('resolve-button').click();
+        const stars = frame.locator('.card.rating .stars button');
+        await stars.nth(3).click({ timeout: WAIT });
+        await frame.locator('.card.rating button.primary').click();
+        await frame.locator('.card.rating').waitFor({ state: 'detached', timeout: WAIT });
+
+        // Reports: today counts this conversation; the CSV downloads with the token.
+        await agent.page.getByTestId('nav-admin').click();
+        await agent.page.getByTestId('admin-nav-reports').click();
+        const conversations = agent.page.getByTestId('report-conversations-value');
+        await expect
+          .poll(async () => Number(await conversations.textContent()), { timeout: WAIT })
+          .toBeGreaterThanOrEqual(1);
+        await expect
+          .poll(() => agent.page.getByTestId('report-csat-value').textContent(), { timeout: WAIT })
+          .toBe('4.0 / 5');
+        expect(await agent.page.getByTestId('report-first-response-value').textContent()).not.toBe('—');
+        expect(await agent.page.getByTestId('report-resolution-value').textContent()).not.toBe('—');
+        for (const chart of ['conversations', 'times', 'csat', 'deflection', 'cache']) {
+          await agent.page.getByTestId(`chart-${chart}`).waitFor({ timeout: WAIT });
+        }
+        const [download] = await Promise.all([
+          agent.page.waitForEvent('download', { timeout: WAIT }),
+          agent.page.getByTestId('reports-export').click(),
+        ]);
+        expect(download.suggestedFilename()).toMatch(/^report-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+        const csv = readFileSync(await download.path(), 'utf8');
+        expect(csv.split(/\r?\n/)[0]).toMatch(/^date,/);
+        const today = new Date().toISOString().slice(0, 10);
+        expect(csv).toContain(`${today},`);
+
+        if (SCREENSHOTS) {
+          await agent.page.setViewportSize({ width: 1280, height: 1500 });
+          await dismissToasts(agent.page);
+          // Show one day's figures in the readout, as hovering does.
+          await agent.page.getByTestId('chart-conversations').locator('.chart-plot').focus();
+          await screenshot(agent.page, 'console-reports.png');
+        }
         expect(agent.dialogs.map((d) => d.message())).toEqual([]);
       },
       TEST_TIMEOUT,

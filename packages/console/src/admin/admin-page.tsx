@@ -6,15 +6,24 @@ import { AgentsAdmin } from './agents-admin.tsx';
 import { BotAdmin } from './bot-admin.tsx';
 import { CannedAdmin } from './canned-admin.tsx';
 import { KnowledgeAdmin } from './knowledge-admin.tsx';
+import { ReportsAdmin } from './reports-admin.tsx';
 import { WebhooksAdmin } from './webhooks-admin.tsx';
 import { WidgetAdmin } from './widget-admin.tsx';
 
 const SECTIONS: readonly {
   id: AdminSection;
   icon: IconName;
-  label: 'admin.agents' | 'admin.kb' | 'admin.bot' | 'admin.widget' | 'admin.canned' | 'admin.webhooks';
+  label:
+    | 'admin.agents'
+    | 'admin.kb'
+    | 'admin.bot'
+    | 'admin.widget'
+    | 'admin.canned'
+    | 'admin.webhooks'
+    | 'admin.reports';
   adminOnly: boolean;
 }[] = [
+  { id: 'reports', icon: 'chart', label: 'admin.reports', adminOnly: true },
   { id: 'agents', icon: 'users', label: 'admin.agents', adminOnly: true },
   { id: 'kb', icon: 'book', label: 'admin.kb', adminOnly: true },
   { id: 'bot', icon: 'sparkles', label: 'admin.bot', adminOnly: true },
@@ -23,7 +32,16 @@ const SECTIONS: readonly {
   { id: 'webhooks', icon: 'webhook', label: 'admin.webhooks', adminOnly: true },
 ];
 
-export default function AdminPage({ section, isAdmin }: { section: AdminSection; isAdmin: boolean }) {
+export default function AdminPage({
+  section,
+  item,
+  isAdmin,
+}: {
+  section: AdminSection;
+  /** An article to open (`admin/kb/<id>`). */
+  item?: string | undefined;
+  isAdmin: boolean;
+}) {
   const { t } = useI18n();
   const current = SECTIONS.find((s) => s.id === section) ?? SECTIONS[0]!;
   const allowed = isAdmin || !current.adminOnly;
@@ -45,7 +63,7 @@ export default function AdminPage({ section, isAdmin }: { section: AdminSection;
           </button>
         ))}
       </nav>
-      <div className={`admin-content${section === 'kb' ? ' wide' : ''}`}>
+      <div className={`admin-content${section === 'kb' || section === 'reports' ? ' wide' : ''}`}>
         {!allowed ? (
           <AdminSectionFrame title={t(current.label)}>
             <div className="notice">
@@ -56,7 +74,9 @@ export default function AdminPage({ section, isAdmin }: { section: AdminSection;
         ) : section === 'agents' ? (
           <AgentsAdmin />
         ) : section === 'kb' ? (
-          <KnowledgeAdmin />
+          <KnowledgeAdmin articleId={item} />
+        ) : section === 'reports' ? (
+          <ReportsAdmin />
         ) : section === 'bot' ? (
           <BotAdmin />
         ) : section === 'widget' ? (

@@ -4,6 +4,7 @@ import { toast, useNow } from '../console-context.ts';
 import { previewLine, shortTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
 import { Icon } from '../icons.tsx';
+import { navigate } from '../router.ts';
 import type { Article, KbResult } from '../types.ts';
 import { EmptyState, errorText, Spinner } from '../ui.tsx';
 import { AdminSectionFrame } from './admin-section.tsx';
@@ -20,11 +21,19 @@ export function parseTags(text: string): string[] {
   return [...seen].slice(0, 20);
 }
 
-export function KnowledgeAdmin() {
+export function KnowledgeAdmin({ articleId }: { articleId?: string | undefined }) {
   const { t, language } = useI18n();
   const now = useNow();
   const articles = useResource(() => api.articles().then((b) => b.articles));
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelectedState] = useState<string | null>(articleId ?? null);
+  // The URL names the open article (`admin/kb/<id>`), so a timeline can link to it.
+  const setSelected = (id: string | null) => {
+    setSelectedState(id);
+    navigate({ name: 'admin', section: 'kb', ...(id && id !== NEW && { item: id }) }, true);
+  };
+  useEffect(() => {
+    if (articleId) setSelectedState(articleId);
+  }, [articleId]);
   const [filter, setFilter] = useState('');
 
   const list = useMemo(() => {
@@ -36,7 +45,8 @@ export function KnowledgeAdmin() {
 
   // Open the first article once the list arrives.
   useEffect(() => {
-    if (selected === null && articles.data && articles.data.length > 0) setSelected(articles.data[0]!.id);
+    if (selected === null && articles.data && articles.data.length > 0)
+      setSelectedState(articles.data[0]!.id);
   }, [articles.data, selected]);
 
   const current = selected === NEW ? null : (articles.data?.find((a) => a.id === selected) ?? null);

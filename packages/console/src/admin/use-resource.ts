@@ -11,15 +11,15 @@ export interface Resource<T> {
   setData: (update: (current: T | null) => T | null) => void;
 }
 
-/** Loads something once (and on `reload`), keeping the last good value. */
-export function useResource<T>(load: () => Promise<T>): Resource<T> {
+/** Loads something once (and on `reload`, or when `key` changes), keeping the last good value. */
+export function useResource<T>(load: () => Promise<T>, key = ''): Resource<T> {
   const [data, setDataState] = useState<T | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
   const loader = useRef(load);
   loader.current = load;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tick asks for a reload
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick and key ask for a reload
   useEffect(() => {
     let alive = true;
     setLoading(true);
@@ -35,7 +35,7 @@ export function useResource<T>(load: () => Promise<T>): Resource<T> {
     return () => {
       alive = false;
     };
-  }, [tick]);
+  }, [tick, key]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   const setData = useCallback((update: (current: T | null) => T | null) => setDataState(update), []);
   const missing = error instanceof ApiError && (error.missing || error.status === 404);
