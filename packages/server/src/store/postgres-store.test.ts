@@ -4,7 +4,7 @@ import { createSchema, PG_URL, postgresAvailable, type TestSchema } from '../../
 import { migratePostgres, postgresMigrations } from './postgres-migrations.ts';
 import { PostgresStore } from './postgres-store.ts';
 import type { NewMessage } from './store.ts';
-import { storeContract } from './store-contract.ts';
+import { expectTimingsAfterUpgrade, storeContract } from './store-contract.ts';
 
 const available = await postgresAvailable();
 
@@ -207,51 +207,7 @@ if (!available) {
       expect(await migrationRows(schema)).toEqual(
         postgresMigrations.map((m) => ({ version: m.version, name: m.name })),
       );
-      const timing = (seq: number, deliveredAt: string | null) => ({
-        seq,
-        messageId: `msg_${seq}`,
-        author:
-          seq === 1 ? { type: 'visitor', id: 'vi_1', name: null } : { type: 'agent', id: 'ag_1', name: null },
-        private: seq === 2,
-        receivedAt: null,
-        storedAt: new Date(seq * 1000).toISOString(),
-        deliveredAt,
-      });
-      expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
-        messages: [timing(1, null), timing(2, null)],
-        botTurns: [],
-      });
-      await store.markDelivered([{ conversationId: 'cv_1', seq: 1, at: 1500 }]);
-      const turn = {
-        workspaceId: 'ws_1',
-        conversationId: 'cv_1',
-        questionSeq: 1,
-        answerSeq: null,
-        outcome: 'no-answer' as const,
-        cache: 'miss' as const,
-        articles: [],
-        model: null,
-        failedProviders: [],
-        handedOff: true,
-        startedAt: new Date(1100).toISOString(),
-        durationMs: 40,
-      };
-      await store.recordBotTurn(turn);
-      expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
-        messages: [timing(1, new Date(1500).toISOString()), timing(2, null)],
-        botTurns: [turn],
-      });
-      expect(
-        (await store.reportRows('ws_1', new Date(0).toISOString(), new Date(5000).toISOString())).botTurns,
-      ).toEqual([
-        {
-          conversationId: 'cv_1',
-          outcome: 'no-answer',
-          startedAt: turn.startedAt,
-          handedOff: true,
-          costUsd: 0,
-        },
-      ]);
+      await expectTimingsAfterUpgrade(store);
     });
 
     it('two stores marking the same messages at once, in opposite orders: no error, each message keeps one time', async () => {

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateSqlite, sqliteMigrations } from './sqlite-migrations.ts';
 import { SqliteStore } from './sqlite-store.ts';
-import { storeContract } from './store-contract.ts';
+import { expectTimingsAfterUpgrade, storeContract } from './store-contract.ts';
 
 storeContract('SqliteStore (:memory:)', () => new SqliteStore({ path: ':memory:' }));
 
@@ -205,63 +205,7 @@ describe('SqliteStore on a file', () => {
     }
     const store = await openStore(file);
     expect(migrationRows(file).map((r: any) => r.version)).toEqual(sqliteMigrations.map((m) => m.version));
-    const timing = (seq: number, deliveredAt: string | null) => ({
-      seq,
-      messageId: `msg_${seq}`,
-      author:
-        seq === 1 ? { type: 'visitor', id: 'vi_1', name: null } : { type: 'agent', id: 'ag_1', name: null },
-      private: seq === 2,
-      receivedAt: null,
-      storedAt: new Date(seq * 1000).toISOString(),
-      deliveredAt,
-    });
-    expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
-      messages: [timing(1, null), timing(2, null)],
-      botTurns: [],
-    });
-    await store.markDelivered([{ conversationId: 'cv_1', seq: 1, at: 1500 }]);
-    const turn = {
-      workspaceId: 'ws_1',
-      conversationId: 'cv_1',
-      questionSeq: 1,
-      answerSeq: null,
-      outcome: 'no-answer' as const,
-      cache: 'miss' as const,
-      articles: [],
-      model: null,
-      failedProviders: [],
-      handedOff: true,
-      startedAt: new Date(1100).toISOString(),
-      durationMs: 40,
-    };
-    await store.recordBotTurn(turn);
-    expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
-      messages: [timing(1, new Date(1500).toISOString()), timing(2, null)],
-      botTurns: [turn],
-    });
-    expect(await store.reportRows('ws_1', new Date(0).toISOString(), new Date(5000).toISOString())).toEqual({
-      conversations: [
-        {
-          id: 'cv_1',
-          status: 'bot',
-          assigneeId: null,
-          createdAt: new Date(1000).toISOString(),
-          queuedAt: null,
-          firstResponseAt: null,
-          resolvedAt: null,
-          rating: null,
-        },
-      ],
-      botTurns: [
-        {
-          conversationId: 'cv_1',
-          outcome: 'no-answer',
-          startedAt: turn.startedAt,
-          handedOff: true,
-          costUsd: 0,
-        },
-      ],
-    });
+    await expectTimingsAfterUpgrade(store);
   });
 
   it('uses WAL, foreign keys, a busy timeout and synchronous NORMAL by default', async () => {

@@ -1863,3 +1863,69 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
     });
   });
 }
+
+/**
+ * After a version-4 database was upgraded: conversation `cv_1` of workspace `ws_1` (created at
+ * 1000 ms) holds `msg_1` (visitor `vi_1`, 1000 ms) and the note `msg_2` (agent `ag_1`, 2000 ms),
+ * stored before timings were kept. They read with null timings; deliveries, bot turns and the
+ * report rows then work on them.
+ */
+export async function expectTimingsAfterUpgrade(store: Store): Promise<void> {
+  const timing = (seq: number, deliveredAt: string | null) => ({
+    seq,
+    messageId: `msg_${seq}`,
+    author:
+      seq === 1 ? { type: 'visitor', id: 'vi_1', name: null } : { type: 'agent', id: 'ag_1', name: null },
+    private: seq === 2,
+    receivedAt: null,
+    storedAt: new Date(seq * 1000).toISOString(),
+    deliveredAt,
+  });
+  expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
+    messages: [timing(1, null), timing(2, null)],
+    botTurns: [],
+  });
+  await store.markDelivered([{ conversationId: 'cv_1', seq: 1, at: 1500 }]);
+  const turn = {
+    workspaceId: 'ws_1',
+    conversationId: 'cv_1',
+    questionSeq: 1,
+    answerSeq: null,
+    outcome: 'no-answer' as const,
+    cache: 'miss' as const,
+    articles: [],
+    model: null,
+    failedProviders: [],
+    handedOff: true,
+    startedAt: new Date(1100).toISOString(),
+    durationMs: 40,
+  };
+  await store.recordBotTurn(turn);
+  expect(await store.conversationTimeline('ws_1', 'cv_1')).toEqual({
+    messages: [timing(1, new Date(1500).toISOString()), timing(2, null)],
+    botTurns: [turn],
+  });
+  expect(await store.reportRows('ws_1', new Date(0).toISOString(), new Date(5000).toISOString())).toEqual({
+    conversations: [
+      {
+        id: 'cv_1',
+        status: 'bot',
+        assigneeId: null,
+        createdAt: new Date(1000).toISOString(),
+        queuedAt: null,
+        firstResponseAt: null,
+        resolvedAt: null,
+        rating: null,
+      },
+    ],
+    botTurns: [
+      {
+        conversationId: 'cv_1',
+        outcome: 'no-answer',
+        startedAt: turn.startedAt,
+        handedOff: true,
+        costUsd: 0,
+      },
+    ],
+  });
+}
