@@ -8,8 +8,7 @@ import { type LlmConfig, loadLlmConfig } from './bot/llm-config.ts';
 import { seedHelpCenter } from './bot/retrieval/fixtures/help-center.ts';
 import { type Bus, topics } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
-import { createRedisBus } from './bus/redis-bus.ts';
-import { closeRedis, createRedisClient } from './bus/redis-client.ts';
+
 import type { Config } from './config/config.ts';
 import { CannedReplyService } from './core/canned-reply-service.ts';
 import { ConversationService } from './core/conversation-service.ts';
@@ -18,7 +17,6 @@ import { KnowledgeService } from './core/knowledge-service.ts';
 import { MessageWriter } from './core/message-writer.ts';
 import { LocalPresence, type Presence } from './core/presence.ts';
 import { RateLimiter } from './core/rate-limiter.ts';
-import { RedisPresence } from './core/redis-presence.ts';
 import { RedisRateLimiter } from './core/redis-rate-limiter.ts';
 import { ReportService } from './core/report-service.ts';
 import { Router } from './core/router.ts';
@@ -51,16 +49,23 @@ export type UniqueSupportServer = Awaited<ReturnType<typeof createServer>>;
 export async function createServer(options: ServerOptions) {
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
-  const store = options.store ?? createStore(config.database);
+  const store = options.store ?? (await createStore(config.database));
+  // The Redis parts (and the ioredis client) are loaded only when Redis is configured.
+  const redisParts = config.redisUrl ? await loadRedisParts() : null;
   const redisBus =
-    !options.bus && config.redisUrl
-      ? createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix, log })
+    !options.bus && config.redisUrl && redisParts
+      ? redisParts.createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix, log })
       : null;
   const bus: Bus = options.bus ?? redisBus ?? new MemoryBus();
   // Answer cache and rate limits shared by the nodes.
-  const redis = config.redisUrl
-    ? createRedisClient(config.redisUrl, `${config.redisPrefix}shared:${redisBus?.nodeId ?? 'node'}`, log)
-    : null;
+  const redis =
+    config.redisUrl && redisParts
+      ? redisParts.createRedisClient(
+          config.redisUrl,
+          `${config.redisPrefix}shared:${redisBus?.nodeId ?? 'node'}`,
+          log,
+        )
+      : null;
   await store.init();
 
   const metrics = createMetrics();
@@ -68,16 +73,17 @@ export async function createServer(options: ServerOptions) {
   const secret =
     config.jwtSecret ?? (await store.getOrCreateSecret('token-signing-key', () => randomSecret(32)));
   // Shared across nodes whenever Redis is configured, so routing on any node sees every agent.
-  const redisPresence = config.redisUrl
-    ? new RedisPresence({
-        url: config.redisUrl,
-        prefix: config.redisPrefix,
-        log,
-        ttlMs: config.presenceTtlMs,
-        heartbeatMs: Math.max(100, Math.floor(config.presenceTtlMs / 3)),
-        ...(redisBus && { nodeId: redisBus.nodeId }),
-      })
-    : null;
+  const redisPresence =
+    config.redisUrl && redisParts
+      ? new redisParts.RedisPresence({
+          url: config.redisUrl,
+          prefix: config.redisPrefix,
+          log,
+          ttlMs: config.presenceTtlMs,
+          heartbeatMs: Math.max(100, Math.floor(config.presenceTtlMs / 3)),
+          ...(redisBus && { nodeId: redisBus.nodeId }),
+        })
+      : null;
   const presence: Presence = redisPresence ?? new LocalPresence();
   const writer = new MessageWriter(store, { metrics });
   const conversations = new ConversationService({
@@ -121,7 +127,7 @@ export async function createServer(options: ServerOptions) {
       .finally(() => turnWrites.delete(write));
     turnWrites.add(write);
   };
-  const ai = createBot({
+  const ai = await createBot({
     onTurn: recordTurn,
     llm: options.llm ?? loadLlmConfig(),
     store,
@@ -246,11 +252,25 @@ export async function createServer(options: ServerOptions) {
         await http.close();
         dispatcher.close();
         await bus.close();
-        if (redis) await closeRedis(redis);
+        if (redis) await redisParts?.closeRedis(redis);
         await store.close();
         await files.close();
       })();
       return closing;
     },
+  };
+}
+
+async function loadRedisParts() {
+  const [bus, client, presence] = await Promise.all([
+    import('./bus/redis-bus.ts'),
+    import('./bus/redis-client.ts'),
+    import('./core/redis-presence.ts'),
+  ]);
+  return {
+    createRedisBus: bus.createRedisBus,
+    createRedisClient: client.createRedisClient,
+    closeRedis: client.closeRedis,
+    RedisPresence: presence.RedisPresence,
   };
 }

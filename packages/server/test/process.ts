@@ -76,6 +76,8 @@ process.once('exit', () => {
 export function startProcess(options: {
   dataDir: string;
   env?: Record<string, string>;
+  /** Run the bundle `npm start` runs (packages/server/dist, built by `npm install`) instead of the sources. */
+  bundle?: boolean;
 }): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of SCRUBBED_ENV) delete env[name];
@@ -94,7 +96,10 @@ export function startProcess(options: {
     ...options.env,
   });
 
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
+  const args = options.bundle
+    ? ['packages/server/dist/main.mjs']
+    : ['--import', 'tsx', 'packages/server/src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

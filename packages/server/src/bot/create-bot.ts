@@ -10,7 +10,6 @@ import { SharedAnswerCache } from './cache/shared-answer-cache.ts';
 import { createDefaultPipeline } from './default-pipeline.ts';
 import type { LlmConfig } from './llm-config.ts';
 import { ModelChain } from './model-chain.ts';
-import { OpenAIProvider } from './providers/openai-provider.ts';
 import { createProviderEmbedder } from './providers/provider-embedder.ts';
 import { FallbackIndex, type RetrievalIndex } from './retrieval/fallback-index.ts';
 import { KnowledgeIndex } from './retrieval/knowledge-index.ts';
@@ -24,7 +23,7 @@ const PROVIDER_MIN_SCORE = 0.3;
  * said so), their breakers, the knowledge index (provider embeddings when configured,
  * falling back to the built-in ones), the answer cache and the pipeline.
  */
-export function createBot(options: {
+export async function createBot(options: {
   llm: LlmConfig;
   store: Store;
   log: Logger;
@@ -34,11 +33,16 @@ export function createBot(options: {
   onTurn?: (turn: BotTurn) => void;
 }) {
   const { llm, store, log, cluster } = options;
-  const providers = llm.providers.flatMap((p) => {
-    if (!p.apiKey) {
+  for (const p of llm.providers) {
+    if (!p.apiKey)
       log.warn({ provider: p.name, key: p.keySource }, 'LLM provider skipped: its key is not set');
-      return [];
-    }
+  }
+  const keyed = llm.providers.filter((p) => p.apiKey);
+  // The OpenAI SDK is loaded only when a provider has a key.
+  const { OpenAIProvider } =
+    keyed.length > 0 ? await import('./providers/openai-provider.ts') : { OpenAIProvider: null };
+  const providers = keyed.flatMap((p) => {
+    if (!p.apiKey || !OpenAIProvider) return [];
     return [
       new OpenAIProvider({
         name: p.name,

@@ -304,7 +304,7 @@ export class ConversationService implements BotActions {
       this.publishMessage(conversation, result.message);
       // A note changes nothing: no first response, no claim, no reopen, no bot turn.
       if (!result.message.private) {
-        this.track(this.afterMessage(principal, conversation.id, result.message));
+        this.track(this.afterMessage(principal, conversation.id, result));
       }
     }
     return result;
@@ -515,7 +515,20 @@ export class ConversationService implements BotActions {
   }
 
   /** Status effects of a new message: reopen, first response, claim, bot turn. */
-  private async afterMessage(principal: Principal, conversationId: string, message: Message): Promise<void> {
+  private async afterMessage(
+    principal: Principal,
+    conversationId: string,
+    stored: AppendResult,
+  ): Promise<void> {
+    const { message, conversation: state } = stored;
+    // Most messages change nothing (a conversation with a human, who has already answered):
+    // decided from the state the store saw, without reading the conversation again.
+    if (
+      principal.type === 'visitor'
+        ? state.status !== 'resolved' && state.status !== 'bot'
+        : !!state.firstResponseAt && state.status !== 'bot' && state.status !== 'queued'
+    )
+      return;
     const conversation = await this.store.getConversation(principal.workspaceId, conversationId);
     if (!conversation) return;
     if (principal.type === 'visitor') {

@@ -78,7 +78,7 @@ describe('MessageWriter', () => {
       writer.append(message('a', 'c1')),
     ]);
     expect(first!.created).toBe(true);
-    expect(again).toEqual({ message: first!.message, created: false });
+    expect(again).toMatchObject({ message: first!.message, created: false });
   });
 
   it('drain() resolves only after every queued message is stored', async () => {

@@ -1,13 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.ts';
 
-const root = resolve(import.meta.dirname, '../../../..');
+/** packages/server: this file is in src/http, or bundled into dist/ (`npm start`). */
+const here = import.meta.dirname;
+const serverPackage = here.includes(`${sep}dist`)
+  ? here.slice(0, here.lastIndexOf(`${sep}dist`))
+  : resolve(here, '../..');
+const root = resolve(serverPackage, '../..');
 export const WIDGET_DIST = resolve(root, 'packages/widget/dist');
 export const CONSOLE_DIST = resolve(root, 'packages/console/dist');
-const DEMO_PAGE = resolve(import.meta.dirname, '../../public/demo.html');
+const DEMO_PAGE = resolve(serverPackage, 'public/demo.html');
 
 const notBuilt = (what: string) =>
   `<!doctype html><meta charset="utf-8"><title>Not built</title><p>The ${what} is not built yet: run <code>npm run build</code> (npm install does it).</p>`;

@@ -355,11 +355,12 @@ export class MemoryStore implements Store {
       const log = this.logs.get(input.conversationId)!;
       const clientMessageId = input.clientMessageId ?? null;
       const existing = clientMessageId === null ? undefined : log.byClientId.get(clientMessageId);
+      const conversation = this.conversations.get(input.conversationId)!;
+      const state = { status: conversation.status, firstResponseAt: conversation.firstResponseAt };
       if (existing) {
-        results.push({ message: copy(existing), created: false });
+        results.push({ message: copy(existing), created: false, conversation: state });
         continue;
       }
-      const conversation = this.conversations.get(input.conversationId)!;
       const message: Message = {
         id: input.id ?? newId('msg'),
         conversationId: input.conversationId,
@@ -380,7 +381,7 @@ export class MemoryStore implements Store {
         lastSeq: message.seq,
         updatedAt: bumpIso(conversation.updatedAt),
       });
-      results.push({ message: copy(message), created: true });
+      results.push({ message: copy(message), created: true, conversation: state });
     }
     return results;
   }

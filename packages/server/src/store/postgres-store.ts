@@ -28,6 +28,7 @@ import type {
   ConversationExpectation,
   ConversationFilter,
   ConversationPatch,
+  ConversationState,
   ConversationTimeline,
   Delivery,
   MessageQuery,
@@ -1157,11 +1158,22 @@ export class PostgresStore implements Store {
     const conversationIds = [...new Set(batch.map((m) => m.conversationId))].sort();
     const touched = new Map<
       string,
-      { workspaceId: string; lastSeq: number; advanced: boolean; byClientId: Map<string, Message> }
+      {
+        workspaceId: string;
+        lastSeq: number;
+        advanced: boolean;
+        byClientId: Map<string, Message>;
+        state: ConversationState;
+      }
     >();
     for (const id of conversationIds) {
-      const { rows } = await client.query<{ workspace_id: string; last_seq: number }>(
-        'SELECT workspace_id, last_seq FROM conversations WHERE id = $1 FOR UPDATE',
+      const { rows } = await client.query<{
+        workspace_id: string;
+        last_seq: number;
+        status: ConversationStatus;
+        first_response_at: number | null;
+      }>(
+        'SELECT workspace_id, last_seq, status, first_response_at FROM conversations WHERE id = $1 FOR UPDATE',
         [id],
       );
       const row = rows[0];
@@ -1171,6 +1183,7 @@ export class PostgresStore implements Store {
         lastSeq: row.last_seq,
         advanced: false,
         byClientId: new Map(),
+        state: { status: row.status, firstResponseAt: isoOrNull(row.first_response_at) },
       });
     }
 
@@ -1202,7 +1215,11 @@ export class PostgresStore implements Store {
       if (clientMessageId !== null) {
         const existing = conversation.byClientId.get(clientMessageId);
         if (existing) {
-          results.push({ message: structuredClone(existing), created: false });
+          results.push({
+            message: structuredClone(existing),
+            created: false,
+            conversation: conversation.state,
+          });
           continue;
         }
       }
@@ -1226,7 +1243,7 @@ export class PostgresStore implements Store {
       rows.push(row);
       const message = toMessage(row);
       if (clientMessageId !== null) conversation.byClientId.set(clientMessageId, message);
-      results.push({ message: structuredClone(message), created: true });
+      results.push({ message: structuredClone(message), created: true, conversation: conversation.state });
     }
 
     if (rows.length > 0) {

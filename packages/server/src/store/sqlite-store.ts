@@ -29,6 +29,7 @@ import type {
   ConversationExpectation,
   ConversationFilter,
   ConversationPatch,
+  ConversationState,
   ConversationTimeline,
   Delivery,
   MessageQuery,
@@ -489,9 +490,10 @@ function prepareStatements(db: Database.Database) {
       `SELECT * FROM conversations WHERE status = 'queued' ORDER BY queued_at, rowid`,
     ),
 
-    conversationSeq: db.prepare<[string, string], { last_seq: number }>(
-      'SELECT last_seq FROM conversations WHERE id = ? AND workspace_id = ?',
-    ),
+    conversationSeq: db.prepare<
+      [string, string],
+      { last_seq: number; status: ConversationStatus; first_response_at: number | null }
+    >('SELECT last_seq, status, first_response_at FROM conversations WHERE id = ? AND workspace_id = ?'),
     messageByClientId: db.prepare<[string, string], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = ? AND m.client_message_id = ?`,
     ),
@@ -1246,14 +1248,22 @@ export class SqliteStore implements Store {
   /** Runs inside the batch transaction; a throw rolls the whole batch back. */
   private append(st: Statements, batch: readonly NewMessage[]): AppendResult[] {
     const now = Date.now();
-    const touched = new Map<string, { workspaceId: string; lastSeq: number; advanced: boolean }>();
+    const touched = new Map<
+      string,
+      { workspaceId: string; lastSeq: number; advanced: boolean; state: ConversationState }
+    >();
     const results: AppendResult[] = [];
     for (const input of batch) {
       let conversation = touched.get(input.conversationId);
       if (!conversation) {
         const row = st.conversationSeq.get(input.conversationId, input.workspaceId);
         if (!row) throw notFound('conversation');
-        conversation = { workspaceId: input.workspaceId, lastSeq: row.last_seq, advanced: false };
+        conversation = {
+          workspaceId: input.workspaceId,
+          lastSeq: row.last_seq,
+          advanced: false,
+          state: { status: row.status, firstResponseAt: isoOrNull(row.first_response_at) },
+        };
         touched.set(input.conversationId, conversation);
       } else if (conversation.workspaceId !== input.workspaceId) {
         throw notFound('conversation');
@@ -1263,7 +1273,7 @@ export class SqliteStore implements Store {
       if (clientMessageId !== null) {
         const existing = st.messageByClientId.get(input.conversationId, clientMessageId);
         if (existing) {
-          results.push({ message: toMessage(existing), created: false });
+          results.push({ message: toMessage(existing), created: false, conversation: conversation.state });
           continue;
         }
       }
@@ -1286,7 +1296,7 @@ export class SqliteStore implements Store {
         received_at: input.receivedAt ?? null,
       };
       st.insertMessage.run(row);
-      results.push({ message: toMessage(row), created: true });
+      results.push({ message: toMessage(row), created: true, conversation: conversation.state });
     }
     for (const [id, conversation] of touched) {
       if (conversation.advanced) st.advanceConversation.run(conversation.lastSeq, now, id);

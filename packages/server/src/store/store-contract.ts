@@ -636,6 +636,30 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         expect(await store.countAssignedByAgent('ws_unknown')).toEqual(new Map());
       });
 
+      it("appendMessages reports each conversation's status and first response as the message was stored", async () => {
+        const ws = await makeWorkspace();
+        const withBot = await makeConversation(ws.id);
+        const answered = await makeConversation(ws.id);
+        await store.updateConversation(ws.id, answered.id, {
+          status: 'assigned',
+          firstResponseAt: '2030-01-01T00:00:00.000Z',
+        });
+        const [first, second, again] = await store.appendMessages([
+          msg(withBot, 'a', 'c1'),
+          msg(answered, 'b'),
+          msg(withBot, 'a', 'c1'), // the same message again: created false, same state
+        ]);
+        expect(first!.conversation).toEqual({ status: 'bot', firstResponseAt: null });
+        expect(second!.conversation).toEqual({
+          status: 'assigned',
+          firstResponseAt: '2030-01-01T00:00:00.000Z',
+        });
+        expect(again).toMatchObject({
+          created: false,
+          conversation: { status: 'bot', firstResponseAt: null },
+        });
+      });
+
       it('listAssignees lists each (workspace, agent) holding an assigned conversation once', async () => {
         const ws = await makeWorkspace();
         const other = await makeWorkspace();
@@ -713,6 +737,7 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         expect(first).toEqual([
           {
             created: true,
+            conversation: { status: 'bot', firstResponseAt: null },
             message: {
               id: expect.any(String),
               conversationId: c.id,
@@ -723,7 +748,11 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
               createdAt: '2030-01-01T00:00:05.000Z',
             },
           },
-          { created: true, message: expect.objectContaining({ seq: 2, text: 'two', clientMessageId: null }) },
+          {
+            created: true,
+            message: expect.objectContaining({ seq: 2, text: 'two', clientMessageId: null }),
+            conversation: { status: 'bot', firstResponseAt: null },
+          },
         ]);
         expect(await store.getConversation(ws.id, c.id)).toMatchObject({
           lastSeq: 2,
@@ -769,7 +798,7 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         expect(stored[1]!.interrupted).toBe(true);
         // A retried clientMessageId returns the stored message as it was.
         const [retry] = await store.appendMessages([{ ...msg(c, 'question', 'q1'), interrupted: true }]);
-        expect(retry).toEqual({ created: false, message: plain });
+        expect(retry).toMatchObject({ created: false, message: plain });
         expect('interrupted' in retry!.message).toBe(false);
       });
 
@@ -786,7 +815,7 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
 
         clockAt('2030-01-01T00:01:00.000Z');
         const [retry] = await store.appendMessages([msg(c, 'hello (retried)', 'client-1')]);
-        expect(retry).toEqual({ created: false, message: original!.message });
+        expect(retry).toMatchObject({ created: false, message: original!.message });
         expect(await allMessages(c)).toEqual([original!.message]);
         expect(await store.getConversation(ws.id, c.id)).toEqual(before);
       });
@@ -1226,7 +1255,7 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         });
         expect(stored).toEqual([withFiles!.message, note!.message, plain!.message]);
         const [again] = await store.appendMessages([{ ...msg(c, 'other', 'f1'), attachments: [] }]);
-        expect(again).toEqual({ created: false, message: withFiles!.message });
+        expect(again).toMatchObject({ created: false, message: withFiles!.message });
       });
 
       it('listMessages skips notes unless includePrivate; the limit counts what is returned', async () => {

@@ -190,7 +190,11 @@ export interface AppendResult {
   message: Message;
   /** false when `clientMessageId` had been stored before and this is that message. */
   created: boolean;
+  /** The conversation's status and first response as the message was stored (what its effects depend on). */
+  conversation: ConversationState;
 }
+
+export type ConversationState = Pick<Conversation, 'status' | 'firstResponseAt'>;
 
 export interface MessageQuery {
   workspaceId: string;
