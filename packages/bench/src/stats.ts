@@ -17,3 +17,19 @@ export function report(title: string, rows: [string, string, string?][]): void {
     console.log(`  ${name.padEnd(width)}  ${value.padStart(12)}${target ? `   (target ${target})` : ''}`);
   }
 }
+
+/** A table with a header row, columns aligned to the right. */
+export function table(title: string, header: string[], rows: string[][]): void {
+  console.log(`\n${title}`);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padStart(widths[i]!)).join('  ')}`;
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+}
+
+/** 12,345 */
+export const int = (value: number) =>
+  Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '∞';
+
+/** 1.23 ms, or "not delivered" for Infinity. */
+export const msOrLost = (value: number) => (Number.isFinite(value) ? ms(value) : 'not delivered');
