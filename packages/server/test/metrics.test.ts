@@ -18,7 +18,14 @@ import {
   TestSocket,
   widgetKeyOf,
 } from './harness.ts';
-import { createSchema, IN_CI, postgresAvailable, REDIS_URL, type TestSchema } from './pg-schema.ts';
+import {
+  createSchema,
+  IN_CI,
+  postgresAvailable,
+  REDIS_URL,
+  redisReachable,
+  type TestSchema,
+} from './pg-schema.ts';
 
 /**
  * The metrics move when the events happen, and the whole `/metrics` output passes Prometheus'
@@ -253,7 +260,7 @@ describe('metrics fed by the server parts', () => {
   });
 });
 
-describe.skipIf(!(await redisReachable()) && !IN_CI)('bus lag across nodes (Redis)', () => {
+describe.skipIf(!(await redisReachable(REDIS_URL)) && !IN_CI)('bus lag across nodes (Redis)', () => {
   const buses: RedisBus[] = [];
   afterAll(() => Promise.all(buses.map((bus) => bus.close())));
 
@@ -285,21 +292,6 @@ describe.skipIf(!(await redisReachable()) && !IN_CI)('bus lag across nodes (Redi
     expect(value(textA, 'us_bus_lag_seconds_count')).toBe(1);
   });
 });
-
-async function redisReachable(): Promise<boolean> {
-  const { Redis } = await import('ioredis');
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 // --- a running server ------------------------------------------------------------------------
 

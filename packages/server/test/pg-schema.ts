@@ -83,3 +83,18 @@ export async function createSchema(prefix: string): Promise<TestSchema> {
     },
   };
 }
+
+/** Whether Redis answers PING at `url` (one quick attempt, no retries). */
+export async function redisReachable(url = REDIS_URL): Promise<boolean> {
+  const { Redis } = await import('ioredis');
+  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}

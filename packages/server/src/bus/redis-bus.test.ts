@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { redisReachable } from '../../test/pg-schema.ts';
 import type { BusEvent } from './bus.ts';
 import { busContract } from './bus-contract.ts';
 import { createRedisBus, type RedisBus } from './redis-bus.ts';
@@ -10,21 +11,7 @@ const inCi = process.env.CI === 'true';
 /** Unique per run, so parallel runs against one Redis never see each other's channels. */
 const prefix = `us-test:${randomUUID()}:`;
 
-async function redisReachable(): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const reachable = await redisReachable();
+const reachable = await redisReachable(url);
 /** Locally a missing Redis skips these tests; in CI it is a failure. */
 const skip = !reachable && !inCi;
 

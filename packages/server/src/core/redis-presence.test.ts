@@ -1,26 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { redisReachable } from '../../test/pg-schema.ts';
 import { RedisPresence } from './redis-presence.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `us-test:${randomUUID()}:`;
 
-async function redisReachable(): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const reachable = await redisReachable();
+const reachable = await redisReachable(url);
 const skip = !reachable && process.env.CI !== 'true';
 
 async function eventually(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {

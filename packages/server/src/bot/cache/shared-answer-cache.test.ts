@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { redisReachable } from '../../../test/pg-schema.ts';
 import { createRedisBus, type RedisBus } from '../../bus/redis-bus.ts';
 import { closeRedis, createRedisClient } from '../../bus/redis-client.ts';
 import { RedisRateLimiter } from '../../core/redis-rate-limiter.ts';
@@ -12,19 +12,7 @@ const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const silent = { warn() {}, info() {}, error() {} };
 const scope = { workspaceId: 'w1', knowledgeVersion: 'k1' };
 
-async function reachable(): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-const available = await reachable();
+const available = await redisReachable(url);
 if (!available && process.env.CI === 'true') throw new Error(`Redis is required in CI: ${url}`);
 
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
