@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEFAULT_WIDGET_SETTINGS } from '@unique-support/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../test/harness.ts';
 import { migrateSqlite, sqliteMigrations } from './sqlite-migrations.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import { expectTimingsAfterUpgrade, storeContract } from './store-contract.ts';
@@ -222,6 +223,52 @@ describe('SqliteStore on a file', () => {
     expect(store.database.pragma('synchronous', { simple: true })).toBe(2);
     const ws = await store.createWorkspace({ name: 'Acme', widgetKey: 'wk_full', botEnabled: false });
     expect(await store.getWorkspace(ws.id)).toEqual(ws);
+  });
+
+  it('copies the WAL back into the database file on a thread of its own', async () => {
+    const file = path.join(dir, 'busy.db');
+    const store = await openStore(file);
+    const ws = await store.createWorkspace({ name: 'Acme', widgetKey: 'wk_busy', botEnabled: false });
+    const visitor = await store.createVisitor({
+      workspaceId: ws.id,
+      name: null,
+      email: null,
+      attributes: {},
+      pageUrl: null,
+      ip: null,
+    });
+    const conversation = await store.createConversation({
+      workspaceId: ws.id,
+      visitorId: visitor.id,
+      status: 'bot',
+      queuedAt: null,
+    });
+    expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    // About 1,000 pages of messages: past SQLite's usual checkpoint size, below the backstop's.
+    const text = 'x'.repeat(3000);
+    for (let batch = 0; batch < 20; batch++) {
+      await store.appendMessages(
+        Array.from({ length: 50 }, (_, i) => ({
+          workspaceId: ws.id,
+          conversationId: conversation.id,
+          author: { type: 'visitor' as const, id: visitor.id, name: null },
+          text,
+          clientMessageId: `m${batch}-${i}`,
+        })),
+      );
+    }
+    // The main connection leaves checkpoints to the thread until the WAL is ten times larger...
+    expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    // ...which has copied the messages into the database file.
+    await eventually(() => fs.statSync(file).size > 3_000_000);
+    const listed = await store.listMessages({
+      workspaceId: ws.id,
+      conversationId: conversation.id,
+      afterSeq: 0,
+      limit: 2000,
+      includePrivate: false,
+    });
+    expect(listed).toHaveLength(1000);
   });
 
   it('two connections to one file agree on a secret', async () => {

@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import type { BotTurn } from '../bot/bot-turn.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { migrateSqlite } from './sqlite-migrations.ts';
 import type {
   AgentPatch,
@@ -614,6 +615,8 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 interface Open {
   db: Database.Database;
+  /** Started with the first message append, for a database file (not in memory). */
+  checkpointer: SqliteCheckpointer | null;
   st: Statements;
   appendTx: Database.Transaction<(batch: readonly NewMessage[]) => AppendResult[]>;
   markDeliveredTx: Database.Transaction<(deliveries: readonly Delivery[]) => void>;
@@ -622,6 +625,9 @@ interface Open {
   >;
   listConversations: Map<string, Database.Statement<[Record<string, SqlValue>], ConversationRow>>;
 }
+
+/** SQLite's default `wal_autocheckpoint`, in pages. */
+const DEFAULT_WAL_AUTOCHECKPOINT = 1000;
 
 const isUniqueViolation = (err: unknown) =>
   err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -650,7 +656,7 @@ export class SqliteStore implements Store {
 
   async init(): Promise<void> {
     if (this.open) return;
-    if (this.path !== ':memory:' && this.path !== '') mkdirSync(dirname(this.path), { recursive: true });
+    if (this.onDisk) mkdirSync(dirname(this.path), { recursive: true });
     const db = new Database(this.path);
     try {
       db.pragma('journal_mode = WAL');
@@ -661,6 +667,7 @@ export class SqliteStore implements Store {
       const st = prepareStatements(db);
       this.open = {
         db,
+        checkpointer: null,
         st,
         appendTx: db.transaction((batch) => this.append(st, batch)),
         markDeliveredTx: db.transaction((deliveries) => {
@@ -685,6 +692,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     const open = this.open;
     this.open = undefined;
+    await open?.checkpointer?.stop();
     open?.db.close();
   }
 
@@ -998,6 +1006,7 @@ export class SqliteStore implements Store {
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
+    if (this.conn.checkpointer === null && this.onDisk) this.startCheckpointer();
     // IMMEDIATE: take the write lock up front, so a concurrent writer waits (busy_timeout) instead of failing.
     return this.conn.appendTx.immediate(batch);
   }
@@ -1302,6 +1311,23 @@ export class SqliteStore implements Store {
       if (conversation.advanced) st.advanceConversation.run(conversation.lastSeq, now, id);
     }
     return results;
+  }
+
+  /**
+   * Checkpoints move to their own thread (decision 0009). SQLite's own automatic checkpoint
+   * stays as a backstop at ten times its usual WAL size, and comes back at the usual size
+   * if the thread fails.
+   */
+  private startCheckpointer(): void {
+    const { db } = this.conn;
+    this.conn.checkpointer = new SqliteCheckpointer(this.path, this.synchronous, () => {
+      if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_WAL_AUTOCHECKPOINT}`);
+    });
+    db.pragma(`wal_autocheckpoint = ${DEFAULT_WAL_AUTOCHECKPOINT * 10}`);
+  }
+
+  private get onDisk(): boolean {
+    return this.path !== ':memory:' && this.path !== '';
   }
 
   private get conn(): Open {

@@ -132,16 +132,45 @@ export function attachWebSocketServer(server: Server, deps: WebSocketDeps) {
     );
   }
 
+  /**
+   * Sockets written to in this turn of the event loop are corked, so a turn's frames to one
+   * socket leave in one `writev` instead of one each (a visitor's message is an ack and a
+   * `message.created` to its sender and one to its agent). All are uncorked once the turn is done,
+   * and a socket early once it holds `flushBytes`: after that flush, what stays buffered is what
+   * the client has not read, which the slow-client check needs to see.
+   */
+  const corked = new Set<Duplex>();
+  const flushBytes = Math.min(16 * 1024, deps.maxBufferedBytes / 4);
+  let uncorkScheduled = false;
+  const uncorkAll = () => {
+    uncorkScheduled = false;
+    for (const socket of corked) socket.uncork();
+    corked.clear();
+  };
+
   function connectionOf(ws: WebSocket, client: Client) {
+    const socket = (ws as unknown as { _socket: Duplex })._socket;
     return {
       send(data: string) {
         if (ws.readyState !== WebSocket.OPEN) return;
+        if (corked.has(socket) && socket.writableLength > flushBytes) {
+          corked.delete(socket);
+          socket.uncork();
+        }
         if (ws.bufferedAmount > deps.maxBufferedBytes) {
           // The client does not read fast enough: stop queueing, let it reconnect and resume by lastSeq.
           metrics.wsSlowClientsClosed.inc();
           client.session?.end();
           ws.close(CLOSE_CODES.TRY_AGAIN_LATER, 'too slow, reconnect');
           return;
+        }
+        if (!corked.has(socket)) {
+          socket.cork();
+          corked.add(socket);
+          if (!uncorkScheduled) {
+            uncorkScheduled = true;
+            setImmediate(uncorkAll);
+          }
         }
         ws.send(data);
         metrics.wsFramesSent.inc();
