@@ -99,11 +99,11 @@ async function probeHeaps(dir: string, pids: number[]) {
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-/** The primary's cluster workers (its other children are tsx's esbuild service). */
+/** The primary's cluster workers (from sources, its other children are tsx's esbuild service). */
 function workersOf(primary: number): number[] {
   return childPids(primary).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('main.ts');
+      return /main\.(ts|mjs)/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
     } catch {
       return false;
     }
