@@ -147,8 +147,10 @@ export async function runEchoBench(options: Options, shared: Shared): Promise<vo
     ['real server: most delivered per second in a step', `${int(server.peakDelivered)}/s`],
     [
       'real server / bare relay (highest steps)',
-      ratio.toFixed(2),
-      target('≥ 0.8', ratio, 0.8, true, (n) => n.toFixed(2)),
+      Number.isNaN(ratio) ? 'no relay step passed' : ratio.toFixed(2),
+      Number.isNaN(ratio)
+        ? 'unmeasured: lower --ceiling-steps'
+        : target('≥ 0.8', ratio, 0.8, true, (n) => n.toFixed(2)),
     ],
     ['real server / bare relay (most delivered per second)', peakRatio.toFixed(2)],
   ]);

@@ -204,6 +204,19 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX conversations_created ON conversations (workspace_id, created_at, ord);
     `,
   },
+  {
+    version: 6,
+    name: 'recency out of the assignee and visitor indexes (a message updates two indexes, not four)',
+    sql: `
+      -- Every message moves its conversation's updated_at, and so its entry in every index
+      -- holding it. An agent's and a visitor's conversations are few enough to sort when
+      -- listed; the workspace-wide and per-status lists keep their ordered indexes.
+      DROP INDEX conversations_assignee;
+      CREATE INDEX conversations_assignee ON conversations (workspace_id, assignee_id);
+      DROP INDEX conversations_visitor;
+      CREATE INDEX conversations_visitor ON conversations (visitor_id);
+    `,
+  },
 ];
 
 /** The advisory lock every migrating process takes (an arbitrary constant, per database). */
