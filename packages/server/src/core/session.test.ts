@@ -7,7 +7,7 @@ import type { MessageQuery } from '../store/store.ts';
 import { ConversationService } from './conversation-service.ts';
 import { MessageWriter } from './message-writer.ts';
 import { LocalPresence } from './presence.ts';
-import { Session } from './session.ts';
+import { Session, serialise } from './session.ts';
 
 /** A store whose listMessages waits until released: live events arrive while a replay is in flight. */
 class GatedStore extends MemoryStore {
@@ -228,5 +228,29 @@ describe('Session delivery with private notes', () => {
     publish(fourth!);
     await until(() => seqs().length === 4);
     expect(sent.at(-1)).toMatchObject({ type: 'message.created', message: { seq: 4, private: true } });
+  });
+});
+
+describe('serialise', () => {
+  const message = {
+    id: 'msg_1',
+    conversationId: 'cv_1',
+    seq: 7,
+    author: { type: 'visitor' as const, id: 'vi_1', name: 'Ann "A" <b>' },
+    text: 'line\nbreak, "quotes", 中文 and \u2028',
+    clientMessageId: 'c-1',
+    createdAt: '2026-11-26T07:00:00.000Z',
+    interrupted: false,
+    attachments: [],
+    private: false,
+  };
+
+  it('writes an ack and a message.created with the message JSON made once, as JSON.stringify would', () => {
+    const created = { type: 'message.created' as const, message };
+    const ack = { type: 'message.ack' as const, clientMessageId: 'c-"1"', message };
+    expect(JSON.parse(serialise(created))).toEqual(created);
+    expect(JSON.parse(serialise(ack))).toEqual(ack);
+    expect(serialise(ack)).toBe(JSON.stringify(ack));
+    expect(serialise(created)).toBe(JSON.stringify(created));
   });
 });

@@ -47,13 +47,30 @@ const validators = Object.fromEntries(
 
 /** Frames on the bus reach many sockets: serialise each once. */
 const serialised = new WeakMap<object, string>();
+/** A stored message's JSON: its `message.created` frame and its sender's ack both carry it. */
+const messageJson = new WeakMap<Message, string>();
 /** `conversation.updated` frames as visitors get them (no labels), made once per frame. */
 const forVisitors = new WeakMap<object, ServerFrame>();
 export function serialise(frame: ServerFrame): string {
+  if (frame.type === 'message.ack') {
+    return `{"type":"message.ack","clientMessageId":${JSON.stringify(frame.clientMessageId)},"message":${jsonOf(frame.message)}}`;
+  }
   let text = serialised.get(frame);
   if (text === undefined) {
-    text = JSON.stringify(frame);
+    text =
+      frame.type === 'message.created'
+        ? `{"type":"message.created","message":${jsonOf(frame.message)}}`
+        : JSON.stringify(frame);
     serialised.set(frame, text);
+  }
+  return text;
+}
+
+function jsonOf(message: Message): string {
+  let text = messageJson.get(message);
+  if (text === undefined) {
+    text = JSON.stringify(message);
+    messageJson.set(message, text);
   }
   return text;
 }
