@@ -7,6 +7,7 @@ import { createRedisBus, type RedisBus } from '../src/bus/redis-bus.ts';
 import { MessageWriter } from '../src/core/message-writer.ts';
 import { type BreakerState, createMetrics } from '../src/observability/metrics.ts';
 import { MemoryStore } from '../src/store/memory-store.ts';
+import { seedConversation } from '../src/store/store-contract.ts';
 import {
   api,
   eventually,
@@ -201,21 +202,7 @@ describe('metrics fed by the server parts', () => {
   it('observes each group-commit write: its duration, its size, and the new messages by author', async () => {
     const store = new MemoryStore();
     await store.init();
-    const workspace = await store.createWorkspace({ name: 'W', widgetKey: 'wk_m', botEnabled: false });
-    const visitor = await store.createVisitor({
-      workspaceId: workspace.id,
-      name: null,
-      email: null,
-      attributes: {},
-      pageUrl: null,
-      ip: null,
-    });
-    const conversation = await store.createConversation({
-      workspaceId: workspace.id,
-      visitorId: visitor.id,
-      status: 'queued',
-      queuedAt: null,
-    });
+    const { workspace, visitor, conversation } = await seedConversation(store, { status: 'queued' });
     const metrics = createMetrics();
     const writer = new MessageWriter(store, { metrics });
     const message = (text: string, clientMessageId: string) => ({

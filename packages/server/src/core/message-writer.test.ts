@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory-store.ts';
 import type { NewMessage, Store } from '../store/store.ts';
+import { seedConversation } from '../store/store-contract.ts';
 import { MessageWriter } from './message-writer.ts';
 
 async function setup() {
   const store = new MemoryStore();
   await store.init();
-  const workspace = await store.createWorkspace({ name: 'W', widgetKey: 'wk_1', botEnabled: false });
-  const visitor = await store.createVisitor({
-    workspaceId: workspace.id,
-    name: null,
-    email: null,
-    attributes: {},
-    pageUrl: null,
-    ip: null,
-  });
-  const conversation = await store.createConversation({
-    workspaceId: workspace.id,
-    visitorId: visitor.id,
-    status: 'queued',
-    queuedAt: null,
-  });
+  const { workspace, visitor, conversation } = await seedConversation(store, { status: 'queued' });
   const batches: number[] = [];
   const append = store.appendMessages.bind(store);
   store.appendMessages = (batch) => {

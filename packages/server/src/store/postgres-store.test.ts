@@ -4,7 +4,7 @@ import { createSchema, PG_URL, postgresAvailable, type TestSchema } from '../../
 import { migratePostgres, postgresMigrations } from './postgres-migrations.ts';
 import { PostgresStore } from './postgres-store.ts';
 import type { NewMessage } from './store.ts';
-import { expectTimingsAfterUpgrade, storeContract } from './store-contract.ts';
+import { expectTimingsAfterUpgrade, seedConversation, storeContract } from './store-contract.ts';
 
 const available = await postgresAvailable();
 
@@ -120,21 +120,7 @@ if (!available) {
       const schema = await freshSchema();
       const a = await openStore(schema.url);
       const b = await openStore(schema.url, 5);
-      const ws = await a.createWorkspace({ name: 'Acme', widgetKey: 'wk_race', botEnabled: false });
-      const visitor = await a.createVisitor({
-        workspaceId: ws.id,
-        name: null,
-        email: null,
-        attributes: {},
-        pageUrl: null,
-        ip: null,
-      });
-      const c = await a.createConversation({
-        workspaceId: ws.id,
-        visitorId: visitor.id,
-        status: 'bot',
-        queuedAt: null,
-      });
+      const { workspace: ws, visitor, conversation: c } = await seedConversation(a);
       const other = await b.createConversation({
         workspaceId: ws.id,
         visitorId: visitor.id,

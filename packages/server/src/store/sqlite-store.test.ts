@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/harness.ts';
 import { migrateSqlite, sqliteMigrations } from './sqlite-migrations.ts';
 import { SqliteStore } from './sqlite-store.ts';
-import { expectTimingsAfterUpgrade, storeContract } from './store-contract.ts';
+import { expectTimingsAfterUpgrade, seedConversation, storeContract } from './store-contract.ts';
 
 storeContract('SqliteStore (:memory:)', () => new SqliteStore({ path: ':memory:' }));
 
@@ -228,21 +228,7 @@ describe('SqliteStore on a file', () => {
   it('copies the WAL back into the database file on a thread of its own', async () => {
     const file = path.join(dir, 'busy.db');
     const store = await openStore(file);
-    const ws = await store.createWorkspace({ name: 'Acme', widgetKey: 'wk_busy', botEnabled: false });
-    const visitor = await store.createVisitor({
-      workspaceId: ws.id,
-      name: null,
-      email: null,
-      attributes: {},
-      pageUrl: null,
-      ip: null,
-    });
-    const conversation = await store.createConversation({
-      workspaceId: ws.id,
-      visitorId: visitor.id,
-      status: 'bot',
-      queuedAt: null,
-    });
+    const { workspace: ws, visitor, conversation } = await seedConversation(store);
     expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     // About 1,000 pages of messages: past SQLite's usual checkpoint size, below the backstop's.
     const text = 'x'.repeat(3000);

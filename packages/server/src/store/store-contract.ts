@@ -1958,3 +1958,30 @@ export async function expectTimingsAfterUpgrade(store: Store): Promise<void> {
     ],
   });
 }
+
+/** A workspace with one anonymous visitor and one conversation of theirs, for tests outside the contract. */
+export async function seedConversation(
+  store: Store,
+  conversation: Pick<NewConversation, 'status'> & Partial<NewConversation> = { status: 'bot' },
+) {
+  const workspace = await store.createWorkspace({
+    name: 'Acme',
+    widgetKey: `wk_${Math.random().toString(36).slice(2)}`,
+    botEnabled: false,
+  });
+  const visitor = await store.createVisitor({
+    workspaceId: workspace.id,
+    name: null,
+    email: null,
+    attributes: {},
+    pageUrl: null,
+    ip: null,
+  });
+  const created = await store.createConversation({
+    workspaceId: workspace.id,
+    visitorId: visitor.id,
+    queuedAt: null,
+    ...conversation,
+  });
+  return { workspace, visitor, conversation: created };
+}
