@@ -19,6 +19,7 @@ function message(seq: number, type: TimelineMessage['author']['type'], more: Par
 
 function turn(more: Partial<BotTurn> = {}): BotTurn {
   return {
+    workspaceId: 'ws_1',
     conversationId: 'cv_1',
     questionSeq: 1,
     answerSeq: 2,

@@ -7,6 +7,7 @@ import type {
   Message,
   PresenceStatus,
   CannedReply as ProtocolCannedReply,
+  Report,
   Visitor,
   Webhook,
   WidgetSettings,
@@ -66,94 +67,12 @@ export interface KbResult {
 export type InboxTab = 'bot' | 'queued' | 'mine' | 'all' | 'resolved';
 export const INBOX_TABS: readonly InboxTab[] = ['bot', 'queued', 'mine', 'all', 'resolved'];
 
-/** One message's path through the server (`GET /conversations/:id/timeline`). */
-export interface TimelineMessage {
-  seq: number;
-  messageId: string;
-  author: { type: 'visitor' | 'agent' | 'bot' | 'system'; id?: string | null; name?: string | null };
-  private: boolean;
-  /** When the server received it (null: not recorded). */
-  receivedAt: string | null;
-  storedAt: string;
-  /** When it first reached someone other than its author (null: not yet). */
-  deliveredAt: string | null;
-}
-
-export type BotOutcome =
-  | 'llm'
-  | 'cache'
-  | 'rules'
-  | 'knowledge'
-  | 'no-answer'
-  | 'handoff'
-  | 'refusal'
-  | 'interrupted'
-  | 'error';
-
-/** What the bot did for one visitor message. */
-export interface BotTurn {
-  conversationId: string;
-  questionSeq: number;
-  answerSeq: number | null;
-  outcome: BotOutcome;
-  cache: 'exact' | 'semantic' | 'miss' | null;
-  articles: { articleId: string; title: string; score: number }[];
-  model: {
-    provider: string;
-    model: string;
-    firstTokenMs: number | null;
-    totalMs: number;
-    promptTokens: number;
-    completionTokens: number;
-    tokensEstimated: boolean;
-    costUsd: number;
-    complete: boolean;
-  } | null;
-  failedProviders: { provider: string; reason: string }[];
-  handedOff: boolean;
-  startedAt: string;
-  durationMs: number;
-}
-
-export interface Timeline {
-  messages: TimelineMessage[];
-  botTurns: BotTurn[];
-}
-
-export interface DurationFigures {
-  count: number;
-  medianSeconds: number | null;
-  p90Seconds: number | null;
-  averageSeconds: number | null;
-}
-
-/** The figures of a report, for one day or for the whole period. */
-export interface ReportFigures {
-  conversations: number;
-  resolved: number;
-  firstResponse: DurationFigures;
-  resolution: DurationFigures;
-  csat: { count: number; average: number | null; scores: number[] };
-  bot: {
-    conversations: number;
-    deflected: number;
-    deflectionRate: number | null;
-    turns: number;
-    llmCalls: number;
-    cacheHits: number;
-    costUsd: number;
-    costSavedUsd: number;
-  };
-}
-
-export interface ReportDay extends ReportFigures {
-  /** YYYY-MM-DD, UTC. */
-  date: string;
-}
-
-export interface Report {
-  from: string;
-  to: string;
-  totals: ReportFigures;
-  days: ReportDay[];
-}
+/** The timeline and report types are the server's own, from the protocol package. */
+export type {
+  BotTurn,
+  ConversationTimeline as Timeline,
+  MessageTiming as TimelineMessage,
+  Report,
+  ReportFigures,
+} from '@unique-support/protocol';
+export type ReportDay = Report['days'][number];

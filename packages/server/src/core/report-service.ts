@@ -1,53 +1,10 @@
-import type { BotTurnOutcome } from '../bot/bot-turn.ts';
+import type { BotTurnOutcome, DurationStats, Report, ReportFigures } from '@unique-support/protocol';
 import { AppError } from '../errors.ts';
 import type { ReportRows, Store } from '../store/store.ts';
 import { type Principal, requireAdmin } from './principal.ts';
 
 /** Longest period of one report, in days. */
 export const MAX_REPORT_DAYS = 366;
-
-/** Median, 90th percentile and mean of a set of durations, in seconds; null when there are none. */
-export interface DurationStats {
-  count: number;
-  medianSeconds: number | null;
-  p90Seconds: number | null;
-  averageSeconds: number | null;
-}
-
-export interface ReportFigures {
-  /** Conversations created. */
-  conversations: number;
-  /** Of those, resolved (so far). */
-  resolved: number;
-  /** From the handoff (or the start) to an agent's first message. */
-  firstResponse: DurationStats;
-  /** From the start to the resolution. */
-  resolution: DurationStats;
-  csat: { count: number; average: number | null; scores: [number, number, number, number, number] };
-  /** Conversations the bot answered in, and those of them no human ever had to touch. */
-  bot: {
-    conversations: number;
-    deflected: number;
-    /** deflected / conversations; null without bot conversations. */
-    deflectionRate: number | null;
-    turns: number;
-    /** Model calls made (answers from the model). */
-    llmCalls: number;
-    /** Answers from the answer cache: model calls saved. */
-    cacheHits: number;
-    costUsd: number;
-    /** Cache hits × the period's mean cost of a model answer. */
-    costSavedUsd: number;
-  };
-}
-
-export interface Report {
-  from: string;
-  to: string;
-  totals: ReportFigures;
-  /** One entry per UTC day from `from` to `to`, both included. */
-  days: (ReportFigures & { date: string })[];
-}
 
 /** Turns in which the bot itself answered the visitor. */
 const ANSWERED: ReadonlySet<BotTurnOutcome> = new Set(['llm', 'cache', 'rules', 'knowledge']);

@@ -4,9 +4,11 @@ import type {
   Attachment,
   Attributes,
   Author,
+  BotTurn,
   CannedReply,
   Conversation,
   ConversationStatus,
+  ConversationTimeline,
   Message,
   Role,
   Visitor,
@@ -15,7 +17,8 @@ import type {
   WidgetSettings,
   Workspace,
 } from '@unique-support/protocol';
-import type { BotTurn } from '../bot/bot-turn.ts';
+
+export type { ConversationTimeline, MessageTiming } from '@unique-support/protocol';
 
 /** An agent as stored, with the password hash that never leaves the server. */
 export interface AgentRecord extends Omit<Agent, 'status'> {
@@ -140,26 +143,6 @@ export interface Delivery {
   conversationId: string;
   seq: number;
   at: number;
-}
-
-/** A message's path through the server, for the conversation timeline. ISO times. */
-export interface MessageTiming {
-  seq: number;
-  messageId: string;
-  author: Author;
-  private: boolean;
-  /** When the server received it; null for messages stored before timings were kept. */
-  receivedAt: string | null;
-  /** When it was stored (the message's createdAt). */
-  storedAt: string;
-  /** First delivered to someone other than its author; null: not (yet) delivered. */
-  deliveredAt: string | null;
-}
-
-export interface ConversationTimeline {
-  messages: MessageTiming[];
-  /** Oldest first (by questionSeq). */
-  botTurns: BotTurn[];
 }
 
 /** What the reports are computed from: a workspace's conversations and bot turns in a period. */
