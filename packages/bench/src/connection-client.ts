@@ -1,4 +1,10 @@
 import WebSocket from 'ws';
+import {
+  type ClientStatus,
+  emptyClientStatus,
+  type FromClient,
+  type ToClient,
+} from './connection-messages.ts';
 
 /**
  * One client process of the `connections` scenario (forked by connections-bench.ts with an IPC
@@ -7,47 +13,10 @@ import WebSocket from 'ws';
  * server's pings); closes them on request.
  */
 
-export type ToClient =
-  | { type: 'connect'; urls: string[]; count: number; localAddresses: string[]; inFlight: number }
-  | { type: 'status' }
-  | { type: 'close' };
-
-export interface ClientStatus {
-  /** Sockets that got `hello` and are still open. */
-  open: number;
-  connected: number;
-  failed: number;
-  /** Sockets closed by the other side after their hello. */
-  droppedAfterHello: number;
-  attempted: number;
-  /** Failure reasons with their counts. */
-  failures: Record<string, number>;
-  /** Connects (hellos) per elapsed second since the ramp started. */
-  perSecond: number[];
-  /** ms from the ramp's start to the last hello (or the last failure). */
-  rampMs: number;
-}
-
-export type FromClient =
-  | { type: 'started' }
-  | ({ type: 'progress' } & ClientStatus)
-  | ({ type: 'ramp-done' } & ClientStatus)
-  | ({ type: 'status' } & ClientStatus)
-  | { type: 'closed'; ms: number; stillOpen: number };
-
 const send = (message: FromClient) => process.send!(message);
 
 const sockets: WebSocket[] = [];
-const status: ClientStatus = {
-  open: 0,
-  connected: 0,
-  failed: 0,
-  droppedAfterHello: 0,
-  attempted: 0,
-  failures: {},
-  perSecond: [],
-  rampMs: 0,
-};
+const status: ClientStatus = emptyClientStatus();
 let rampStart = 0;
 let closing = false;
 

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { ClientStatus, FromClient, ToClient } from './connection-client.ts';
+import {
+  type ClientStatus,
+  emptyClientStatus,
+  type FromClient,
+  type ToClient,
+} from './connection-messages.ts';
 import { closeHttpAgents, httpJson, pooled } from './http-json.ts';
 import { ADMIN } from './messages-bench.ts';
 import type { Options } from './options.ts';
@@ -253,19 +258,7 @@ export async function runConnectionsBench(options: Options): Promise<void> {
         return (100 * (after.busy - machineBefore.busy)) / Math.max(1, after.total - machineBefore.total);
       })(),
     };
-    const statuses = clients.map(
-      (c) =>
-        c.latest ?? {
-          open: 0,
-          connected: 0,
-          failed: 0,
-          droppedAfterHello: 0,
-          attempted: 0,
-          failures: {},
-          perSecond: [],
-          rampMs: 0,
-        },
-    );
+    const statuses = clients.map((c) => c.latest ?? emptyClientStatus());
     const connected = sum(statuses.map((s) => s.connected));
     const failed = sum(statuses.map((s) => s.failed));
     const rampMs = Math.max(...statuses.map((s) => s.rampMs));
