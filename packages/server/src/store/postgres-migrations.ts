@@ -217,6 +217,15 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX conversations_visitor ON conversations (visitor_id);
     `,
   },
+  {
+    version: 7,
+    name: 'one recency index: the workspace-wide list merges the per-status lists',
+    sql: `
+      -- A message moved its conversation's entry in both recency indexes. The workspace-wide
+      -- list now takes each status's newest from conversations_status and merges them.
+      DROP INDEX conversations_recent;
+    `,
+  },
 ];
 
 /** The advisory lock every migrating process takes (an arbitrary constant, per database). */

@@ -51,6 +51,7 @@ import type {
 } from './store.ts';
 import {
   CONVERSATION_LIMIT,
+  CONVERSATION_STATUSES,
   clampLimit,
   escapeLike,
   foldAscii,
@@ -742,11 +743,16 @@ export class PostgresStore implements Store {
       );
     }
     const limit = param(clampLimit(filter.limit, CONVERSATION_LIMIT));
-    const { rows } = await this.db.query<ConversationRow>(
-      `SELECT * FROM conversations WHERE ${conditions.join(' AND ')}
-       ORDER BY updated_at DESC, id COLLATE "C" DESC LIMIT ${limit}`,
-      params,
-    );
+    const where = conditions.join(' AND ');
+    const newest = `ORDER BY updated_at DESC, id COLLATE "C" DESC LIMIT ${limit}`;
+    // Every status: each one's newest from conversations_status, merged (migration 7).
+    const sql =
+      filter.status !== undefined || filter.visitorId !== undefined
+        ? `SELECT * FROM conversations WHERE ${where} ${newest}`
+        : `SELECT * FROM (${CONVERSATION_STATUSES.map(
+            (status) => `(SELECT * FROM conversations WHERE ${where} AND status = '${status}' ${newest})`,
+          ).join(' UNION ALL ')}) AS every_status ${newest}`;
+    const { rows } = await this.db.query<ConversationRow>(sql, params);
     return rows.map(toConversation);
   }
 

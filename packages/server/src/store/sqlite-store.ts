@@ -53,6 +53,7 @@ import type {
 } from './store.ts';
 import {
   CONVERSATION_LIMIT,
+  CONVERSATION_STATUSES,
   clampLimit,
   escapeLike,
   iso,
@@ -626,6 +627,22 @@ interface Open {
   listConversations: Map<string, Database.Statement<[Record<string, SqlValue>], ConversationRow>>;
 }
 
+/** The newest first, `@limit` of them, by the index that serves `filter` (`where` its conditions). */
+function listConversationsSql(filter: ConversationFilter, where: string): string {
+  const newest = 'ORDER BY updated_at DESC, id DESC LIMIT @limit';
+  // Left alone, SQLite walks a status's recency index for a visitor's few conversations.
+  if (filter.visitorId !== undefined) {
+    return `SELECT * FROM conversations INDEXED BY conversations_visitor WHERE ${where} ${newest}`;
+  }
+  if (filter.status !== undefined) return `SELECT * FROM conversations WHERE ${where} ${newest}`;
+  // Every status: each one's newest from conversations_status, merged (migration 7).
+  const perStatus = CONVERSATION_STATUSES.map(
+    (status) =>
+      `SELECT * FROM (SELECT * FROM conversations WHERE ${where} AND status = '${status}' ${newest})`,
+  );
+  return `${perStatus.join(' UNION ALL ')} ${newest}`;
+}
+
 /** SQLite's default `wal_autocheckpoint`, in pages. */
 const DEFAULT_WAL_AUTOCHECKPOINT = 1000;
 
@@ -952,11 +969,7 @@ export class SqliteStore implements Store {
     const { db, listConversations } = this.conn;
     let stmt = listConversations.get(key);
     if (!stmt) {
-      // Left alone, SQLite walks the workspace's recency index for a visitor's few conversations.
-      const index = filter.visitorId === undefined ? '' : 'INDEXED BY conversations_visitor';
-      stmt = db.prepare<Record<string, SqlValue>, ConversationRow>(
-        `SELECT * FROM conversations ${index} WHERE ${key} ORDER BY updated_at DESC, id DESC LIMIT @limit`,
-      );
+      stmt = db.prepare<Record<string, SqlValue>, ConversationRow>(listConversationsSql(filter, key));
       listConversations.set(key, stmt);
     }
     return stmt.all(params).map(toConversation);

@@ -465,6 +465,30 @@ export function storeContract(name: string, createStore: () => Promise<Store> | 
         expect(listed.map((c) => c.id)).toEqual(expected);
       });
 
+      it('listConversations of every status is one list: newest first, ties by id, the limit over all', async () => {
+        const ws = await makeWorkspace();
+        const statuses = ['resolved', 'bot', 'assigned', 'queued', 'bot', 'resolved', 'queued'] as const;
+        const created: Conversation[] = [];
+        for (const [i, status] of statuses.entries()) {
+          // Two conversations a second: every pair ties on updatedAt.
+          clockAt(`2030-01-01T00:00:0${Math.floor(i / 2)}.000Z`);
+          created.push(await makeConversation(ws.id, { status }));
+        }
+        const descending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+        const newestFirst = [...created].sort(
+          (a, b) => descending(a.updatedAt, b.updatedAt) || descending(a.id, b.id),
+        );
+        const listed = await store.listConversations({ workspaceId: ws.id });
+        expect(listed.map((c) => c.id)).toEqual(newestFirst.map((c) => c.id));
+        const firstThree = await store.listConversations({ workspaceId: ws.id, limit: 3 });
+        expect(firstThree.map((c) => c.id)).toEqual(newestFirst.slice(0, 3).map((c) => c.id));
+
+        clockAt('2030-01-01T00:00:09.000Z');
+        await store.appendMessages([msg(created[0]!, 'back again')]);
+        const [newest] = await store.listConversations({ workspaceId: ws.id, limit: 1 });
+        expect(newest?.id).toBe(created[0]!.id);
+      });
+
       it('listConversations returns 50 by default and at most 200', async () => {
         const ws = await makeWorkspace();
         const visitor = await makeVisitor(ws.id);

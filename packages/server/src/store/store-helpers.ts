@@ -1,4 +1,8 @@
+import { ConversationStatus } from '@unique-support/protocol';
 import { AppError } from '../errors.ts';
+
+/** Every conversation status, in the protocol's order. */
+export const CONVERSATION_STATUSES = ConversationStatus.anyOf.map((literal) => literal.const);
 
 /** Page sizes shared by every Store implementation. */
 export const CONVERSATION_LIMIT = { default: 50, max: 200 } as const;
