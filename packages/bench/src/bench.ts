@@ -8,6 +8,7 @@ import { runMessagesBench } from './messages-bench.ts';
 import { Options } from './options.ts';
 import { machineCpu } from './proc-stats.ts';
 import { runStartupBench } from './startup-bench.ts';
+import { runStoreBench } from './store-bench.ts';
 
 /** What one scenario leaves for a later one of the same run (echo's ratio uses messages'). */
 export interface Shared {
@@ -22,6 +23,7 @@ const scenarios: Record<string, (options: Options, shared: Shared) => Promise<vo
   echo: runEchoBench,
   connections: runConnectionsBench,
   startup: runStartupBench,
+  store: runStoreBench,
 };
 
 const options = new Options(process.argv.slice(2), (arg) => Object.hasOwn(scenarios, arg));

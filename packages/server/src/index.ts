@@ -12,3 +12,4 @@ export {
 export { LocalEmbedder } from './bot/retrieval/local-embedder.ts';
 export { loadConfig } from './config/config.ts';
 export { createServer, type UniqueSupportServer } from './server.ts';
+export { SqliteStore } from './store/sqlite-store.ts';

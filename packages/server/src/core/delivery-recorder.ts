@@ -2,6 +2,9 @@ import type { Message } from '@unique-support/protocol';
 import type { Logger } from 'pino';
 import type { Delivery, Store } from '../store/store.ts';
 
+/** Deliveries per write: a flush yields to the event loop between writes (see `flush`). */
+const WRITE_SIZE = 200;
+
 /**
  * Keeps when each message first reached someone other than its author, for the conversation
  * timeline. Sessions report deliveries as they send; they are written in one batch every
@@ -33,9 +36,20 @@ export class DeliveryRecorder {
     const batch = [...this.pending.values()];
     this.pending = new Map();
     this.flushing = this.flushing
-      .then(() => this.store.markDelivered(batch))
+      .then(() => this.write(batch))
       .catch((err) => this.log.warn({ err, count: batch.length }, 'delivery times not recorded'));
     return this.flushing;
+  }
+
+  /**
+   * A busy half second holds thousands of deliveries; written in one go (SQLite writes on the
+   * event loop) they held up every message behind them for tens of milliseconds.
+   */
+  private async write(batch: Delivery[]): Promise<void> {
+    for (let start = 0; start < batch.length; start += WRITE_SIZE) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      await this.store.markDelivered(batch.slice(start, start + WRITE_SIZE));
+    }
   }
 
   /** Stops the timer and writes what is pending. */
