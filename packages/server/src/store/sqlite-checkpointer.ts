@@ -14,7 +14,17 @@ const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
 db.pragma('synchronous = ' + workerData.synchronous);
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+  try {
+    // Each pass copies what was committed up to its start; passes repeat until one finds no
+    // new commit since the pass before, so the WAL is copied to its end and the next commit
+    // starts it over.
+    let previous = -1;
+    for (let pass = 0; pass < 20; pass++) {
+      const [{ busy, log }] = db.pragma('wal_checkpoint(PASSIVE)');
+      if (busy || log === previous) break;
+      previous = log;
+    }
+  } catch {}
 }, workerData.intervalMs);
 parentPort.once('message', () => {
   clearInterval(timer);
