@@ -28,7 +28,7 @@ describe('DeliveryRecorder', () => {
     };
     const recorder = new DeliveryRecorder(store, pino({ enabled: false }), 60_000);
     for (let seq = 1; seq <= 450; seq++) recorder.delivered(message(seq), 1000 + seq);
-    recorder.delivered(message(7), 5000); // delivered again: the first time is kept
+    recorder.delivered(message(7), 5000); // delivered again: still written once
     await recorder.close();
 
     expect(writes).toEqual([200, 200, 50]);

@@ -2,14 +2,14 @@ import type { Message } from '@unique-support/protocol';
 import type { Logger } from 'pino';
 import type { Delivery, Store } from '../store/store.ts';
 
-/** Deliveries per write: a flush yields to the event loop between writes (see `flush`). */
+/** Deliveries per write: a flush yields to the event loop between writes (see `write`). */
 const WRITE_SIZE = 200;
 
 /**
  * Keeps when each message first reached someone other than its author, for the conversation
- * timeline. Sessions report deliveries as they send; they are written in one batch every
- * `flushMs` (the store keeps the first time per message, across nodes), so delivery never waits
- * on the database. A message delivered to many sockets is queued once per batch.
+ * timeline. Sessions report deliveries as they send; they are flushed every `flushMs`, in writes
+ * of at most WRITE_SIZE (the store keeps the first time per message, across nodes), so delivery
+ * never waits on the database. A message delivered to many sockets is queued once per flush.
  */
 export class DeliveryRecorder {
   private pending = new Map<string, Delivery>();
